@@ -1,0 +1,3 @@
+module github.com/trailbridge/trailbridge
+
+go 1.26

@@ -1,0 +1,221 @@
+package pattern
+
+// opKind names one condition of a pattern's value list.
+type opKind uint8
+
+const (
+	opString     opKind = iota // exact string
+	opNumber                   // exact number, by value
+	opNumberText               // exact number that cannot be compared by value: by its text
+	opLiteral                  // true, false or null
+	opIP                       // a string operand that is an IP address: equal addresses
+	opPrefix
+	opPrefixFold
+	opSuffix
+	opSuffixFold
+	opFold // equals-ignore-case
+	opWildcard
+	opNotStrings   // anything-but, strings
+	opNotNumbers   // anything-but, numbers
+	opNotFold      // anything-but equals-ignore-case
+	opNotPrefix    // anything-but prefix
+	opNotSuffix    // anything-but suffix
+	opNotWildcard  // anything-but wildcard
+	opRange        // numeric
+	opExists       // exists: true
+	opCIDR         // cidr
+	opNone         // matches nothing; the placeholder of an absence-only slot
+	opKindCount
+)
+
+// valKind is the JSON type of an event value.
+type valKind uint8
+
+const (
+	vString valKind = iota + 1
+	vNumber
+	vTrue
+	vFalse
+	vNull
+)
+
+// cond is one condition. Operands of the case-insensitive kinds are stored
+// folded.
+type cond struct {
+	op   opKind
+	s    string      // exact string, prefix, suffix, folded operand; number text
+	lit  valKind     // opLiteral
+	num  decimal     // opNumber
+	set  []string    // anything-but strings, folded strings, prefixes, suffixes
+	nums []decimal   // anything-but numbers
+	wc   *wildcard   // opWildcard
+	wcs  []*wildcard // opNotWildcard
+	rng  numRange    // opRange
+	ip   ipRange     // opIP, opCIDR
+}
+
+// value is an event's leaf value, with the derived forms conditions need,
+// computed at most once.
+type value struct {
+	kind valKind
+	raw  []byte // strings: decoded; numbers: the JSON text
+
+	derived uint8 // which of the forms below are computed
+	folded  []byte
+	num     decimal
+	rt      bool // the number can be compared by value
+	ipOK    bool
+	ip      [16]byte
+	ip4     bool
+}
+
+const (
+	haveFold uint8 = 1 << iota
+	haveNum
+	haveRT
+	haveIP
+)
+
+func (v *value) fold(sb *[]byte) []byte {
+	if v.derived&haveFold == 0 {
+		start := len(*sb)
+		*sb = appendFold(*sb, v.raw)
+		v.folded = (*sb)[start:len(*sb):len(*sb)]
+		v.derived |= haveFold
+	}
+	return v.folded
+}
+
+// dec returns a number value as a decimal.
+func (v *value) dec(sb *[]byte) decimal {
+	if v.derived&haveNum == 0 {
+		v.num, *sb = parseDecimal(v.raw, *sb)
+		v.num.digits = v.num.digits[:len(v.num.digits):len(v.num.digits)]
+		v.derived |= haveNum
+	}
+	return v.num
+}
+
+// comparable reports whether a number value can be compared by value; it is
+// asked only after a comparison succeeded, since it may need a conversion.
+func (v *value) comparable(sb *[]byte) bool {
+	if v.derived&haveRT == 0 {
+		v.rt = roundTrips(v.dec(sb), v.raw)
+		v.derived |= haveRT
+	}
+	return v.rt
+}
+
+func (v *value) address() ([16]byte, bool, bool) {
+	if v.derived&haveIP == 0 {
+		if v.kind == vString {
+			v.ip, v.ip4, v.ipOK = parseIP(v.raw)
+		}
+		v.derived |= haveIP
+	}
+	return v.ip, v.ip4, v.ipOK
+}
+
+// matches evaluates c against v; sb holds derived forms.
+func (c *cond) matches(v *value, sb *[]byte) bool {
+	switch c.op {
+	case opString:
+		return v.kind == vString && string(v.raw) == c.s
+	case opNumber:
+		return v.kind == vNumber && cmpDecimal(v.dec(sb), c.num) == 0 && v.comparable(sb)
+	case opNumberText:
+		return v.kind == vNumber && string(v.raw) == c.s
+	case opLiteral:
+		return v.kind == c.lit
+	case opIP, opCIDR:
+		ip, ip4, ok := v.address()
+		return ok && c.ip.contains(ip, ip4)
+	case opPrefix:
+		return v.kind == vString && len(v.raw) >= len(c.s) && string(v.raw[:len(c.s)]) == c.s
+	case opSuffix:
+		return v.kind == vString && len(v.raw) >= len(c.s) && string(v.raw[len(v.raw)-len(c.s):]) == c.s
+	case opPrefixFold:
+		if v.kind != vString {
+			return false
+		}
+		f := v.fold(sb)
+		return len(f) >= len(c.s) && string(f[:len(c.s)]) == c.s
+	case opSuffixFold:
+		if v.kind != vString {
+			return false
+		}
+		f := v.fold(sb)
+		return len(f) >= len(c.s) && string(f[len(f)-len(c.s):]) == c.s
+	case opFold:
+		return v.kind == vString && string(v.fold(sb)) == c.s
+	case opWildcard:
+		return v.kind == vString && c.wc.match(v.raw)
+	case opNotStrings:
+		if v.kind != vString {
+			return true
+		}
+		for _, s := range c.set {
+			if string(v.raw) == s {
+				return false
+			}
+		}
+		return true
+	case opNotNumbers:
+		if v.kind != vNumber {
+			return true
+		}
+		d := v.dec(sb)
+		for _, n := range c.nums {
+			if cmpDecimal(d, n) == 0 {
+				return !v.comparable(sb)
+			}
+		}
+		return true
+	case opNotFold:
+		if v.kind != vString {
+			return true
+		}
+		f := v.fold(sb)
+		for _, s := range c.set {
+			if string(f) == s {
+				return false
+			}
+		}
+		return true
+	case opNotPrefix:
+		if v.kind != vString {
+			return true
+		}
+		for _, s := range c.set {
+			if len(v.raw) >= len(s) && string(v.raw[:len(s)]) == s {
+				return false
+			}
+		}
+		return true
+	case opNotSuffix:
+		if v.kind != vString {
+			return true
+		}
+		for _, s := range c.set {
+			if len(v.raw) >= len(s) && string(v.raw[len(v.raw)-len(s):]) == s {
+				return false
+			}
+		}
+		return true
+	case opNotWildcard:
+		if v.kind != vString {
+			return true
+		}
+		for _, w := range c.wcs {
+			if w.match(v.raw) {
+				return false
+			}
+		}
+		return true
+	case opRange:
+		return v.kind == vNumber && c.rng.contains(v.dec(sb)) && v.comparable(sb)
+	case opExists:
+		return true
+	}
+	return false
+}

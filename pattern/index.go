@@ -1,0 +1,280 @@
+package pattern
+
+import (
+	"sort"
+	"strings"
+)
+
+// A segment is an immutable, indexed set of patterns. Each alternative
+// (sub) of each pattern is reachable from one anchor: a slot it needs, whose
+// conditions are indexed by value, so that an event's values lead straight
+// to the few alternatives they can satisfy. Only alternatives that need no
+// value at all (every slot satisfiable by absence) are tried for every event.
+
+type segment struct {
+	ids     []string // pattern ids, by local pattern index
+	subs    []segSub
+	anchors []*anchorIndex // by path id; nil where no sub anchors
+	always  []int32        // subs tried for every event
+}
+
+type segSub struct {
+	pat   int32
+	slots []segSlot
+	// direct: the sub is one slot whose conditions are all indexed
+	// exactly, so an exact anchor hit is a match.
+	direct bool
+}
+
+type segSlot struct {
+	path     int32
+	conds    []cond
+	absentOK bool
+}
+
+// anchorRef is a sub index shifted left once; the low bit marks an exact
+// hit (the value satisfies the anchor slot), as opposed to a hint.
+type anchorRef int32
+
+func (r anchorRef) sub() int32   { return int32(r >> 1) }
+func (r anchorRef) exact() bool  { return r&1 != 0 }
+func ref(sub int32, exact bool) anchorRef {
+	r := anchorRef(sub << 1)
+	if exact {
+		r |= 1
+	}
+	return r
+}
+
+// anchorIndex finds the subs anchored at one path that a value may satisfy.
+type anchorIndex struct {
+	str      map[string][]anchorRef // exact strings
+	num      map[string][]anchorRef // numbers by decimal key
+	numText  map[string][]anchorRef // numbers that compare by text
+	lit      [vNull + 1][]anchorRef
+	fold     map[string][]anchorRef
+	prefix   affixIndex
+	prefixF  affixIndex // folded
+	suffix   affixIndex
+	suffixF  affixIndex // folded
+	present  []anchorRef // any value at the path
+	needFold bool
+}
+
+// affixIndex holds prefixes (or suffixes) by their text, and the distinct
+// lengths to try, so a lookup costs one hash probe per distinct length.
+type affixIndex struct {
+	by   map[string][]anchorRef
+	lens []int
+}
+
+func (a *affixIndex) add(s string, r anchorRef) {
+	if a.by == nil {
+		a.by = map[string][]anchorRef{}
+	}
+	if _, ok := a.by[s]; !ok {
+		i := sort.SearchInts(a.lens, len(s))
+		if i == len(a.lens) || a.lens[i] != len(s) {
+			a.lens = append(a.lens, 0)
+			copy(a.lens[i+1:], a.lens[i:])
+			a.lens[i] = len(s)
+		}
+	}
+	a.by[s] = append(a.by[s], r)
+}
+
+func addTo(m *map[string][]anchorRef, k string, r anchorRef) {
+	if *m == nil {
+		*m = map[string][]anchorRef{}
+	}
+	(*m)[k] = append((*m)[k], r)
+}
+
+// indexable reports how a condition can anchor: exactly (a hit means the
+// condition holds) or as a hint (a hit is necessary, not sufficient), and
+// the weight used to prefer selective anchors.
+func indexable(c *cond) (exact bool, weight int) {
+	switch c.op {
+	case opString, opNumber, opNumberText, opLiteral, opFold:
+		return true, 1
+	case opPrefix, opSuffix, opPrefixFold, opSuffixFold:
+		return true, 4
+	case opWildcard:
+		if c.wc.stars() == 0 || c.wc.literalPrefix() != "" || c.wc.literalSuffix() != "" {
+			return false, 6
+		}
+	}
+	return false, presenceWeight
+}
+
+const presenceWeight = 1000
+
+// condKey identifies an indexed condition, to count how many subs share it.
+func condKey(path int32, c *cond) string {
+	var b strings.Builder
+	b.WriteByte(byte(c.op))
+	b.WriteByte(byte(path))
+	b.WriteByte(byte(path >> 8))
+	b.WriteByte(byte(path >> 16))
+	switch c.op {
+	case opNumber:
+		b.Write(c.num.key(nil))
+	case opLiteral:
+		b.WriteByte(byte(c.lit))
+	default:
+		b.WriteString(c.s)
+	}
+	return b.String()
+}
+
+// buildSegment indexes patterns; pathID resolves their paths.
+func buildSegment(ids []string, pats []*compiled, pathID func(string) int32, npaths int) *segment {
+	seg := &segment{ids: ids, anchors: make([]*anchorIndex, npaths)}
+	shared := map[string]int{}
+	for _, p := range pats {
+		for _, sub := range p.subs {
+			for _, s := range sub {
+				if s.absentOK {
+					continue
+				}
+				id := pathID(s.path)
+				for i := range s.conds {
+					shared[condKey(id, &s.conds[i])]++
+				}
+			}
+		}
+	}
+	for pi, p := range pats {
+		for _, sub := range p.subs {
+			ss := segSub{pat: int32(pi), slots: make([]segSlot, len(sub))}
+			best, bestCost, bestExact := -1, 0, false
+			for i, s := range sub {
+				id := pathID(s.path)
+				ss.slots[i] = segSlot{path: id, conds: s.conds, absentOK: s.absentOK}
+				if s.absentOK || len(s.conds) == 0 {
+					continue
+				}
+				cost, allExact := 0, true
+				for j := range s.conds {
+					exact, w := indexable(&s.conds[j])
+					allExact = allExact && exact
+					if w == presenceWeight {
+						cost = presenceWeight * len(sub) // a hint on presence only
+						break
+					}
+					cost += w * shared[condKey(id, &s.conds[j])]
+				}
+				if best < 0 || cost < bestCost {
+					best, bestCost, bestExact = i, cost, allExact
+				}
+			}
+			si := int32(len(seg.subs))
+			if best < 0 {
+				seg.always = append(seg.always, si)
+			} else {
+				ss.direct = len(sub) == 1 && bestExact
+				seg.index(ss.slots[best], si)
+			}
+			seg.subs = append(seg.subs, ss)
+		}
+	}
+	return seg
+}
+
+// index files sub si under the conditions of its anchor slot s.
+func (seg *segment) index(s segSlot, si int32) {
+	a := seg.anchors[s.path]
+	if a == nil {
+		a = &anchorIndex{}
+		seg.anchors[s.path] = a
+	}
+	for _, c := range s.conds {
+		if _, w := indexable(&c); w == presenceWeight {
+			a.present = append(a.present, ref(si, false))
+			return
+		}
+	}
+	for i := range s.conds {
+		c := &s.conds[i]
+		switch c.op {
+		case opString:
+			addTo(&a.str, c.s, ref(si, true))
+		case opNumber:
+			addTo(&a.num, string(c.num.key(nil)), ref(si, true))
+		case opNumberText:
+			addTo(&a.numText, c.s, ref(si, true))
+		case opLiteral:
+			a.lit[c.lit] = append(a.lit[c.lit], ref(si, true))
+		case opFold:
+			addTo(&a.fold, c.s, ref(si, true))
+			a.needFold = true
+		case opPrefix:
+			a.prefix.add(c.s, ref(si, true))
+		case opPrefixFold:
+			a.prefixF.add(c.s, ref(si, true))
+			a.needFold = true
+		case opSuffix:
+			a.suffix.add(c.s, ref(si, true))
+		case opSuffixFold:
+			a.suffixF.add(c.s, ref(si, true))
+			a.needFold = true
+		case opWildcard:
+			// Every match starts with the literal prefix and ends with the
+			// literal suffix; file it under the longer one.
+			w := c.wc
+			if w.stars() == 0 {
+				addTo(&a.str, w.segs[0], ref(si, true))
+			} else if len(w.literalPrefix()) >= len(w.literalSuffix()) {
+				a.prefix.add(w.literalPrefix(), ref(si, false))
+			} else {
+				a.suffix.add(w.literalSuffix(), ref(si, false))
+			}
+		}
+	}
+}
+
+// lookup appends to out every sub the value may satisfy.
+func (a *anchorIndex) lookup(v *value, arena *[]byte, out []anchorRef) []anchorRef {
+	out = append(out, a.present...)
+	switch v.kind {
+	case vString:
+		if a.str != nil {
+			out = append(out, a.str[string(v.raw)]...)
+		}
+		out = a.prefix.find(v.raw, false, out)
+		out = a.suffix.find(v.raw, true, out)
+		if a.needFold {
+			f := v.fold(arena)
+			if a.fold != nil {
+				out = append(out, a.fold[string(f)]...)
+			}
+			out = a.prefixF.find(f, false, out)
+			out = a.suffixF.find(f, true, out)
+		}
+	case vNumber:
+		if a.num != nil {
+			var kb [48]byte
+			out = append(out, a.num[string(v.dec(arena).key(kb[:0]))]...)
+		}
+		if a.numText != nil {
+			out = append(out, a.numText[string(v.raw)]...)
+		}
+	default:
+		out = append(out, a.lit[v.kind]...)
+	}
+	return out
+}
+
+func (ix *affixIndex) find(s []byte, suffix bool, out []anchorRef) []anchorRef {
+	for _, n := range ix.lens {
+		if n > len(s) {
+			break
+		}
+		k := s[:n]
+		if suffix {
+			k = s[len(s)-n:]
+		}
+		out = append(out, ix.by[string(k)]...)
+	}
+	return out
+}

@@ -1,0 +1,583 @@
+package pattern
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/bits"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// ErrInvalidEvent is wrapped by the errors Match returns for an event that
+// is not a JSON object.
+var ErrInvalidEvent = errors.New("event is not a valid JSON object")
+
+// pathNode is one step of the trie of field paths that patterns name. Paths
+// are split at dots on both sides, so an event key "a.b" reaches the same
+// node as {"a":{"b":…}}, as in EventBridge.
+type pathNode struct {
+	id       int32 // path id of values found exactly here, or -1
+	children []pathEdge
+	byName   map[string]*pathNode // when children are many
+}
+
+type pathEdge struct {
+	name string
+	node *pathNode
+}
+
+const linearChildren = 8
+
+func (n *pathNode) child(name []byte) *pathNode {
+	if n.byName != nil {
+		return n.byName[string(name)]
+	}
+	for i := range n.children {
+		if e := &n.children[i]; e.name == string(name) {
+			return e.node
+		}
+	}
+	return nil
+}
+
+// lookup resolves an event key, which may contain dots, below n.
+func (n *pathNode) lookup(key []byte) *pathNode {
+	if c := n.child(key); c != nil || bytes.IndexByte(key, '.') < 0 {
+		return c
+	}
+	for n != nil {
+		i := bytes.IndexByte(key, '.')
+		if i < 0 {
+			return n.child(key)
+		}
+		n = n.child(key[:i])
+		key = key[i+1:]
+	}
+	return nil
+}
+
+// field is one leaf value the event holds at a path some pattern names.
+type field struct {
+	val      value
+	path     int32
+	next     int32 // next field at the same path, or -1
+	trailOff int32 // the array positions enclosing it, in scanState.trails
+	trailLen int32
+}
+
+// scanState reads one event. It is reused across events (see Matcher).
+type scanState struct {
+	ev     []byte
+	pos    int
+	fields []field
+	trails []int32 // (array id, index) pairs of all fields
+	trail  []int32 // the pairs enclosing the current value
+	arrays int32
+	arena  []byte // decoded strings and derived forms
+}
+
+func (s *scanState) reset(ev []byte) {
+	s.ev, s.pos = ev, 0
+	s.fields = s.fields[:0]
+	s.trails = s.trails[:0]
+	s.trail = s.trail[:0]
+	s.arrays = 0
+	s.arena = s.arena[:0]
+}
+
+func (s *scanState) fail(reason string) error {
+	return fmt.Errorf("%w: %s at offset %d", ErrInvalidEvent, reason, s.pos)
+}
+
+func (s *scanState) skipSpace() {
+	for s.pos < len(s.ev) {
+		switch s.ev[s.pos] {
+		case ' ', '\t', '\n', '\r':
+			s.pos++
+		default:
+			return
+		}
+	}
+}
+
+// scan reads the event, recording the values at the trie's paths.
+func (s *scanState) scan(root *pathNode) error {
+	s.skipSpace()
+	if s.pos >= len(s.ev) || s.ev[s.pos] != '{' {
+		return s.fail("not an object")
+	}
+	if err := s.object(root); err != nil {
+		return err
+	}
+	s.skipSpace()
+	if s.pos != len(s.ev) {
+		return s.fail("unexpected data after the object")
+	}
+	return nil
+}
+
+// value reads the value at s.pos whose path leads to node n.
+func (s *scanState) value(n *pathNode) error {
+	if s.pos >= len(s.ev) {
+		return s.fail("unexpected end of input")
+	}
+	switch c := s.ev[s.pos]; c {
+	case '{':
+		if len(n.children) == 0 && n.byName == nil {
+			return s.skipContainer()
+		}
+		return s.object(n)
+	case '[':
+		return s.array(n)
+	case '"':
+		if n.id < 0 {
+			return s.skipString()
+		}
+		str, err := s.readString()
+		if err != nil {
+			return err
+		}
+		s.add(n.id, vString, str)
+		return nil
+	default:
+		start := s.pos
+		kind, err := s.scalar()
+		if err != nil || n.id < 0 {
+			return err
+		}
+		s.add(n.id, kind, s.ev[start:s.pos])
+		return nil
+	}
+}
+
+func (s *scanState) add(path int32, kind valKind, raw []byte) {
+	f := field{val: value{kind: kind, raw: raw}, path: path, next: -1}
+	if len(s.trail) > 0 {
+		f.trailOff = int32(len(s.trails))
+		f.trailLen = int32(len(s.trail))
+		s.trails = append(s.trails, s.trail...)
+	}
+	s.fields = append(s.fields, f)
+}
+
+func (s *scanState) object(n *pathNode) error {
+	s.pos++ // '{'
+	s.skipSpace()
+	if s.pos < len(s.ev) && s.ev[s.pos] == '}' {
+		s.pos++
+		return nil
+	}
+	for {
+		if s.pos >= len(s.ev) || s.ev[s.pos] != '"' {
+			return s.fail("expected a member name")
+		}
+		key, err := s.readString()
+		if err != nil {
+			return err
+		}
+		s.skipSpace()
+		if s.pos >= len(s.ev) || s.ev[s.pos] != ':' {
+			return s.fail("expected ':'")
+		}
+		s.pos++
+		s.skipSpace()
+		if c := n.lookup(key); c != nil {
+			err = s.value(c)
+		} else {
+			err = s.skip()
+		}
+		if err != nil {
+			return err
+		}
+		s.skipSpace()
+		if s.pos >= len(s.ev) {
+			return s.fail("unexpected end of input in an object")
+		}
+		switch s.ev[s.pos] {
+		case ',':
+			s.pos++
+			s.skipSpace()
+		case '}':
+			s.pos++
+			return nil
+		default:
+			return s.fail("expected ',' or '}'")
+		}
+	}
+}
+
+// array reads an array at node n. Values inside an object or array element
+// remember which element they came from, so that a pattern's fields can be
+// required to come from the same element; scalar elements do not, as in
+// EventBridge.
+func (s *scanState) array(n *pathNode) error {
+	s.pos++ // '['
+	id := s.arrays
+	s.arrays++
+	s.skipSpace()
+	if s.pos < len(s.ev) && s.ev[s.pos] == ']' {
+		s.pos++
+		return nil
+	}
+	for idx := int32(0); ; idx++ {
+		if s.pos >= len(s.ev) {
+			return s.fail("unexpected end of input in an array")
+		}
+		var err error
+		if c := s.ev[s.pos]; c == '{' || c == '[' {
+			s.trail = append(s.trail, id, idx)
+			err = s.value(n)
+			s.trail = s.trail[:len(s.trail)-2]
+		} else {
+			err = s.value(n)
+		}
+		if err != nil {
+			return err
+		}
+		s.skipSpace()
+		if s.pos >= len(s.ev) {
+			return s.fail("unexpected end of input in an array")
+		}
+		switch s.ev[s.pos] {
+		case ',':
+			s.pos++
+			s.skipSpace()
+		case ']':
+			s.pos++
+			return nil
+		default:
+			return s.fail("expected ',' or ']'")
+		}
+	}
+}
+
+// scalar reads a number or literal and returns its kind.
+func (s *scanState) scalar() (valKind, error) {
+	ev, i := s.ev, s.pos
+	switch ev[i] {
+	case 't':
+		if bytes.HasPrefix(ev[i:], []byte("true")) {
+			s.pos += 4
+			return vTrue, nil
+		}
+	case 'f':
+		if bytes.HasPrefix(ev[i:], []byte("false")) {
+			s.pos += 5
+			return vFalse, nil
+		}
+	case 'n':
+		if bytes.HasPrefix(ev[i:], []byte("null")) {
+			s.pos += 4
+			return vNull, nil
+		}
+	default:
+		if n := numberLen(ev[i:]); n > 0 {
+			s.pos += n
+			return vNumber, nil
+		}
+	}
+	return 0, s.fail("invalid value")
+}
+
+// numberLen returns the length of the JSON number at the start of b, or 0.
+func numberLen(b []byte) int {
+	i := 0
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && b[i] >= '1' && b[i] <= '9':
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+	default:
+		return 0
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		j := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		if i == j {
+			return 0
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		j := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		if i == j {
+			return 0
+		}
+	}
+	return i
+}
+
+// readString reads the string at s.pos (its opening quote) and returns its
+// decoded content: a slice of the event when it has no escapes.
+func (s *scanState) readString() ([]byte, error) {
+	start := s.pos + 1
+	ev := s.ev
+	for i := start; i < len(ev); i++ {
+		switch c := ev[i]; {
+		case c == '"':
+			s.pos = i + 1
+			return ev[start:i], nil
+		case c == '\\':
+			return s.readEscaped(start, i)
+		case c < 0x20:
+			s.pos = i
+			return nil, s.fail("control character in a string")
+		}
+	}
+	s.pos = len(ev)
+	return nil, s.fail("unterminated string")
+}
+
+func (s *scanState) readEscaped(start, i int) ([]byte, error) {
+	ev := s.ev
+	off := len(s.arena)
+	s.arena = append(s.arena, ev[start:i]...)
+	for i < len(ev) {
+		c := ev[i]
+		switch {
+		case c == '"':
+			s.pos = i + 1
+			return s.arena[off:len(s.arena):len(s.arena)], nil
+		case c < 0x20:
+			s.pos = i
+			return nil, s.fail("control character in a string")
+		case c != '\\':
+			s.arena = append(s.arena, c)
+			i++
+			continue
+		}
+		if i+1 >= len(ev) {
+			break
+		}
+		e := ev[i+1]
+		i += 2
+		switch e {
+		case '"', '\\', '/':
+			s.arena = append(s.arena, e)
+		case 'b':
+			s.arena = append(s.arena, '\b')
+		case 'f':
+			s.arena = append(s.arena, '\f')
+		case 'n':
+			s.arena = append(s.arena, '\n')
+		case 'r':
+			s.arena = append(s.arena, '\r')
+		case 't':
+			s.arena = append(s.arena, '\t')
+		case 'u':
+			r, ok := hex4(ev, i)
+			if !ok {
+				s.pos = i
+				return nil, s.fail("invalid \\u escape")
+			}
+			i += 4
+			if utf16.IsSurrogate(r) {
+				r2 := utf8.RuneError
+				if i+5 < len(ev) && ev[i] == '\\' && ev[i+1] == 'u' {
+					if x, ok := hex4(ev, i+2); ok {
+						if d := utf16.DecodeRune(r, x); d != utf8.RuneError {
+							r2 = d
+							i += 6
+						}
+					}
+				}
+				r = r2
+			}
+			s.arena = utf8.AppendRune(s.arena, r)
+		default:
+			s.pos = i - 1
+			return nil, s.fail("invalid escape")
+		}
+	}
+	s.pos = len(ev)
+	return nil, s.fail("unterminated string")
+}
+
+func hex4(b []byte, i int) (rune, bool) {
+	if i+4 > len(b) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[i : i+4] {
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
+}
+
+// skip passes over the value at s.pos, which no pattern looks into.
+func (s *scanState) skip() error {
+	if s.pos >= len(s.ev) {
+		return s.fail("unexpected end of input")
+	}
+	switch s.ev[s.pos] {
+	case '{', '[':
+		return s.skipContainer()
+	case '"':
+		return s.skipString()
+	}
+	_, err := s.scalar()
+	return err
+}
+
+func (s *scanState) skipString() error {
+	ev := s.ev
+	i := s.pos + 1
+	for {
+		j := bytes.IndexByte(ev[i:], '"')
+		if j < 0 {
+			s.pos = len(ev)
+			return s.fail("unterminated string")
+		}
+		i += j
+		// The quote ends the string unless an odd run of backslashes precedes it.
+		k := i - 1
+		for k > s.pos && ev[k] == '\\' {
+			k--
+		}
+		if (i-1-k)%2 == 0 {
+			s.pos = i + 1
+			return nil
+		}
+		i++
+	}
+}
+
+// SWAR constants: a byte repeated in every lane of a word.
+const (
+	lanes1 = 0x0101010101010101
+	lanes7 = 0x7F7F7F7F7F7F7F7F
+	lanes8 = 0x8080808080808080
+)
+
+// zeroLanes has the high bit set in exactly the bytes of x that are zero.
+func zeroLanes(x uint64) uint64 {
+	t := (x & lanes7) + lanes7
+	return ^(t | x | lanes7)
+}
+
+// skipContainer passes over the object or array at s.pos by counting
+// brackets outside strings, eight bytes at a time: skipping unused parts of
+// events is most of the matcher's work on large events.
+func (s *scanState) skipContainer() error {
+	ev := s.ev
+	i := s.pos
+	depth := 0
+	var inStr uint64 // all ones inside a string
+	for i+8 <= len(ev) {
+		w := binary.LittleEndian.Uint64(ev[i:])
+		if zeroLanes(w^(lanes1*'\\')) != 0 {
+			// An escape: walk this word byte by byte, then carry on.
+			var done bool
+			var str bool
+			i, depth, str, done = s.skipBytes(i, i+8, depth, inStr != 0)
+			if done {
+				return nil
+			}
+			inStr = 0
+			if str {
+				inStr = ^uint64(0)
+			}
+			continue
+		}
+		q := zeroLanes(w ^ (lanes1 * '"'))
+		t := w | (lanes1 * 0x20) // folds '[' onto '{' and ']' onto '}'
+		open := zeroLanes(t ^ (lanes1 * '{'))
+		closing := zeroLanes(t ^ (lanes1 * '}'))
+		if q != 0 {
+			// Lanes at or after an odd number of quotes are inside a string.
+			p := q
+			p ^= p << 8
+			p ^= p << 16
+			p ^= p << 32
+			p ^= inStr & lanes8
+			open &^= p
+			closing &^= p
+			inStr = uint64(int64(p) >> 63)
+		} else if inStr != 0 {
+			i += 8
+			continue
+		}
+		nc := bits.OnesCount64(closing)
+		if nc == 0 || nc < depth {
+			// The container cannot end in this word.
+			depth += bits.OnesCount64(open) - nc
+			i += 8
+			continue
+		}
+		for k := 0; k < 8; k++ {
+			lane := uint64(0x80) << (8 * k)
+			if open&lane != 0 {
+				depth++
+			} else if closing&lane != 0 {
+				depth--
+				if depth == 0 {
+					s.pos = i + k + 1
+					return nil
+				}
+			}
+		}
+		i += 8
+	}
+	if _, _, _, done := s.skipBytes(i, len(ev), depth, inStr != 0); done {
+		return nil
+	}
+	s.pos = len(ev)
+	return s.fail("unexpected end of input")
+}
+
+// skipBytes continues skipContainer byte by byte from i up to at least end
+// (further when end falls inside an escape). done reports that the container
+// closed, with s.pos after it.
+func (s *scanState) skipBytes(i, end, depth int, inStr bool) (int, int, bool, bool) {
+	ev := s.ev
+	for ; i < end && i < len(ev); i++ {
+		c := ev[i]
+		if inStr {
+			switch c {
+			case '\\':
+				i++
+			case '"':
+				inStr = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inStr = true
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				s.pos = i + 1
+				return i, depth, false, true
+			}
+		}
+	}
+	return i, depth, inStr, false
+}
