@@ -473,7 +473,7 @@ func (c *compiler) numeric() (numRange, error) {
 		}
 		switch op {
 		case "=":
-			r = numRange{lo: d, hi: d, hasLo: true, hasHi: true}
+			r = numRange{lo: d, hi: d, hasLo: true, hasHi: true, eq: true}
 		case "<":
 			r = numRange{hi: d, hasHi: true, openHi: true}
 		case "<=":
@@ -523,7 +523,7 @@ func (c *compiler) numeric() (numRange, error) {
 			return r, err
 		}
 		r.hasHi, r.openHi = true, op2 == "<"
-		if cmpDecimal(r.lo, r.hi) >= 0 {
+		if cmpDecimal(&r.lo, &r.hi) >= 0 {
 			return r, c.lx.fail("Bottom must be less than top")
 		}
 		return r, nil

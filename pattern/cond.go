@@ -54,19 +54,13 @@ type cond struct {
 	ip   ipRange     // opIP, opCIDR
 }
 
-// value is an event's leaf value, with the derived forms conditions need,
-// computed at most once.
+// value is an event's leaf value. Forms derived from it (folded, as a
+// number, as an address) are computed at most once, into an evalCtx.
 type value struct {
-	kind valKind
-	raw  []byte // strings: decoded; numbers: the JSON text
-
-	derived uint8 // which of the forms below are computed
-	folded  []byte
-	num     decimal
-	rt      bool // the number can be compared by value
-	ipOK    bool
-	ip      [16]byte
-	ip4     bool
+	raw     []byte // strings: decoded; numbers: the JSON text
+	kind    valKind
+	derived uint8 // which derived forms are computed
+	ext     int32 // index of the derived forms in the evalCtx
 }
 
 const (
@@ -76,59 +70,95 @@ const (
 	haveIP
 )
 
-func (v *value) fold(sb *[]byte) []byte {
-	if v.derived&haveFold == 0 {
-		start := len(*sb)
-		*sb = appendFold(*sb, v.raw)
-		v.folded = (*sb)[start:len(*sb):len(*sb)]
-		v.derived |= haveFold
-	}
-	return v.folded
+// evalCtx holds the derived forms of one event's values.
+type evalCtx struct {
+	arena []byte // decoded strings and folded forms
+	exts  []valueExt
 }
 
-// dec returns a number value as a decimal.
-func (v *value) dec(sb *[]byte) decimal {
-	if v.derived&haveNum == 0 {
-		v.num, *sb = parseDecimal(v.raw, *sb)
-		v.num.digits = v.num.digits[:len(v.num.digits):len(v.num.digits)]
-		v.derived |= haveNum
+type valueExt struct {
+	folded []byte
+	num    decimal
+	rt     bool
+	ipOK   bool
+	ip4    bool
+	ip     [16]byte
+}
+
+func (ec *evalCtx) reset() {
+	ec.arena = ec.arena[:0]
+	ec.exts = ec.exts[:0]
+}
+
+func (v *value) extOf(ec *evalCtx) *valueExt {
+	if v.derived == 0 {
+		v.ext = int32(len(ec.exts))
+		ec.exts = append(ec.exts, valueExt{})
 	}
-	return v.num
+	return &ec.exts[v.ext]
+}
+
+func (v *value) fold(ec *evalCtx) []byte {
+	if v.derived&haveFold == 0 {
+		x := v.extOf(ec)
+		start := len(ec.arena)
+		ec.arena = appendFold(ec.arena, v.raw)
+		x.folded = ec.arena[start:len(ec.arena):len(ec.arena)]
+		v.derived |= haveFold
+		return x.folded
+	}
+	return ec.exts[v.ext].folded
+}
+
+// dec returns a number value as a decimal. The pointer is valid until the
+// next derived form is computed.
+func (v *value) dec(ec *evalCtx) *decimal {
+	if v.derived&haveNum == 0 {
+		x := v.extOf(ec)
+		x.num = parseDecimal(v.raw)
+		v.derived |= haveNum
+		return &x.num
+	}
+	return &ec.exts[v.ext].num
 }
 
 // comparable reports whether a number value can be compared by value; it is
 // asked only after a comparison succeeded, since it may need a conversion.
-func (v *value) comparable(sb *[]byte) bool {
+func (v *value) comparable(ec *evalCtx) bool {
 	if v.derived&haveRT == 0 {
-		v.rt = roundTrips(v.dec(sb), v.raw)
+		d := v.dec(ec)
+		x := &ec.exts[v.ext]
+		x.rt = roundTrips(d, v.raw)
 		v.derived |= haveRT
 	}
-	return v.rt
+	return ec.exts[v.ext].rt
 }
 
-func (v *value) address() ([16]byte, bool, bool) {
+func (v *value) address(ec *evalCtx) ([16]byte, bool, bool) {
 	if v.derived&haveIP == 0 {
+		x := v.extOf(ec)
 		if v.kind == vString {
-			v.ip, v.ip4, v.ipOK = parseIP(v.raw)
+			x.ip, x.ip4, x.ipOK = parseIP(v.raw)
 		}
 		v.derived |= haveIP
 	}
-	return v.ip, v.ip4, v.ipOK
+	x := &ec.exts[v.ext]
+	return x.ip, x.ip4, x.ipOK
 }
 
 // matches evaluates c against v; sb holds derived forms.
-func (c *cond) matches(v *value, sb *[]byte) bool {
+func (c *cond) matches(v *value, sb *evalCtx) bool {
 	switch c.op {
 	case opString:
 		return v.kind == vString && string(v.raw) == c.s
 	case opNumber:
-		return v.kind == vNumber && cmpDecimal(v.dec(sb), c.num) == 0 && v.comparable(sb)
+		return v.kind == vNumber && cmpDecimal(v.dec(sb), &c.num) == 0 && v.comparable(sb)
 	case opNumberText:
 		return v.kind == vNumber && string(v.raw) == c.s
 	case opLiteral:
 		return v.kind == c.lit
 	case opIP, opCIDR:
-		ip, ip4, ok := v.address()
+		ip, ip4, ok := v.address(sb)
 		return ok && c.ip.contains(ip, ip4)
 	case opPrefix:
 		return v.kind == vString && len(v.raw) >= len(c.s) && string(v.raw[:len(c.s)]) == c.s
@@ -166,7 +196,7 @@ func (c *cond) matches(v *value, sb *[]byte) bool {
 		}
 		d := v.dec(sb)
 		for _, n := range c.nums {
-			if cmpDecimal(d, n) == 0 {
+			if cmpDecimal(d, &n) == 0 {
 				return !v.comparable(sb)
 			}
 		}

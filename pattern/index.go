@@ -59,6 +59,7 @@ type anchorIndex struct {
 	suffixF  affixIndex // folded
 	present  []anchorRef // any value at the path
 	needFold bool
+	byValue  bool // anything besides present
 }
 
 // affixIndex holds prefixes (or suffixes) by their text, and the distinct
@@ -194,6 +195,7 @@ func (seg *segment) index(s segSlot, si int32) {
 			return
 		}
 	}
+	a.byValue = true
 	for i := range s.conds {
 		c := &s.conds[i]
 		switch c.op {
@@ -233,9 +235,9 @@ func (seg *segment) index(s segSlot, si int32) {
 	}
 }
 
-// lookup appends to out every sub the value may satisfy.
-func (a *anchorIndex) lookup(v *value, arena *[]byte, out []anchorRef) []anchorRef {
-	out = append(out, a.present...)
+// lookup appends to out every sub the value may satisfy, apart from those
+// in present.
+func (a *anchorIndex) lookup(v *value, ec *evalCtx, out []anchorRef) []anchorRef {
 	switch v.kind {
 	case vString:
 		if a.str != nil {
@@ -244,7 +246,7 @@ func (a *anchorIndex) lookup(v *value, arena *[]byte, out []anchorRef) []anchorR
 		out = a.prefix.find(v.raw, false, out)
 		out = a.suffix.find(v.raw, true, out)
 		if a.needFold {
-			f := v.fold(arena)
+			f := v.fold(ec)
 			if a.fold != nil {
 				out = append(out, a.fold[string(f)]...)
 			}
@@ -254,7 +256,7 @@ func (a *anchorIndex) lookup(v *value, arena *[]byte, out []anchorRef) []anchorR
 	case vNumber:
 		if a.num != nil {
 			var kb [48]byte
-			out = append(out, a.num[string(v.dec(arena).key(kb[:0]))]...)
+			out = append(out, a.num[string(v.dec(ec).key(kb[:0]))]...)
 		}
 		if a.numText != nil {
 			out = append(out, a.numText[string(v.raw)]...)

@@ -14,8 +14,11 @@ import (
 // use an immutable snapshot and never wait. Add and Remove serialize among
 // themselves; each publishes a new snapshot when it returns.
 type Matcher struct {
-	snap  atomic.Pointer[snapshot]
-	pool  sync.Pool // *matchState
+	snap atomic.Pointer[snapshot]
+	// spare is one idle matchState, taken and returned with atomic swaps;
+	// pool serves the goroutines that find it taken.
+	spare atomic.Pointer[matchState]
+	pool  sync.Pool
 	mu    sync.Mutex
 	state writerState // guarded by mu
 }
@@ -193,21 +196,24 @@ func buildTrie(paths map[string]int32) *pathNode {
 	for p, id := range paths {
 		n := root
 		for _, seg := range strings.Split(p, ".") {
-			c := n.child([]byte(seg))
-			if c == nil {
-				c = &pathNode{id: -1}
-				n.children = append(n.children, pathEdge{name: seg, node: c})
+			i := n.child([]byte(seg))
+			if i < 0 {
+				i = len(n.children)
+				n.children = append(n.children, pathEdge{name: seg, node: &pathNode{id: -1}})
 			}
-			n = c
+			n = n.children[i].node
 		}
 		n.id = id
 	}
 	var finish func(n *pathNode)
 	finish = func(n *pathNode) {
+		if k := len(n.children); k > 0 && k <= 64 {
+			n.allMask = ^uint64(0) >> (64 - k)
+		}
 		if len(n.children) > linearChildren {
-			n.byName = make(map[string]*pathNode, len(n.children))
-			for _, e := range n.children {
-				n.byName[e.name] = e.node
+			n.byName = make(map[string]int32, len(n.children))
+			for i, e := range n.children {
+				n.byName[e.name] = int32(i)
 			}
 		}
 		for _, e := range n.children {
@@ -224,9 +230,16 @@ func buildTrie(paths map[string]int32) *pathNode {
 // EventBridge reads them: every value of a repeated key counts.
 func (m *Matcher) Match(event []byte) ([]string, error) {
 	snap := m.snap.Load()
-	st := m.pool.Get().(*matchState)
-	defer m.pool.Put(st)
-	return st.match(snap, event)
+	st := m.spare.Swap(nil)
+	if st == nil {
+		st = m.pool.Get().(*matchState)
+	}
+	ids, err := st.match(snap, event)
+	st.ev = nil // do not keep the caller's event alive
+	if !m.spare.CompareAndSwap(nil, st) {
+		m.pool.Put(st)
+	}
+	return ids, err
 }
 
 // matchState is the scratch memory of one Match call.
@@ -238,6 +251,7 @@ type matchState struct {
 	hit   []uint32 // per pattern: epoch when matched
 	epoch uint32
 	pick  []int32 // chosen field per slot during verification
+	found []*string // ids of matched patterns, before the result is copied out
 }
 
 func (st *matchState) match(snap *snapshot, event []byte) ([]string, error) {
@@ -261,14 +275,20 @@ func (st *matchState) match(snap *snapshot, event []byte) ([]string, error) {
 		f.next = st.heads[f.path]
 		st.heads[f.path] = int32(i)
 	}
-	var out []string
-	out = st.run(snap.base, snap.dead, out)
-	out = st.run(snap.delta, nil, out)
+	st.found = st.run(snap.base, snap.dead, st.found[:0])
+	st.found = st.run(snap.delta, nil, st.found)
+	if len(st.found) == 0 {
+		return nil, nil
+	}
+	out := make([]string, len(st.found))
+	for i, id := range st.found {
+		out[i] = *id
+	}
 	return out, nil
 }
 
 // run finds the patterns of seg that match the scanned event.
-func (st *matchState) run(seg *segment, dead []uint64, out []string) []string {
+func (st *matchState) run(seg *segment, dead []uint64, out []*string) []*string {
 	if len(seg.subs) == 0 {
 		return out
 	}
@@ -285,36 +305,45 @@ func (st *matchState) run(seg *segment, dead []uint64, out []string) []string {
 		st.hit = make([]uint32, len(seg.ids))
 	}
 	ep := st.epoch
-	try := func(si int32, exact bool) {
-		sub := &seg.subs[si]
-		if st.hit[sub.pat] == ep || st.seen[si] == ep {
-			return
-		}
-		if dead != nil && int(sub.pat)/64 < len(dead) && dead[sub.pat/64]&(1<<(sub.pat%64)) != 0 {
-			return
-		}
-		if exact && sub.direct || st.verify(sub) {
-			st.hit[sub.pat] = ep
-			out = append(out, seg.ids[sub.pat])
-		}
-		st.seen[si] = ep
-	}
-	for i := range st.fields {
-		f := &st.fields[i]
-		if int(f.path) >= len(seg.anchors) {
+	n := min(len(seg.anchors), len(st.heads))
+	for p := 0; p < n; p++ {
+		a := seg.anchors[p]
+		if a == nil || st.heads[p] < 0 {
 			continue
 		}
-		a := seg.anchors[f.path]
-		if a == nil {
+		// Subs anchored on the mere presence of a value: once per path.
+		for _, r := range a.present {
+			out = st.try(seg, dead, r.sub(), false, ep, out)
+		}
+		if !a.byValue {
 			continue
 		}
-		st.refs = a.lookup(&f.val, &st.arena, st.refs[:0])
-		for _, r := range st.refs {
-			try(r.sub(), r.exact())
+		for fi := st.heads[p]; fi >= 0; fi = st.fields[fi].next {
+			st.refs = a.lookup(&st.fields[fi].val, &st.evalCtx, st.refs[:0])
+			for _, r := range st.refs {
+				out = st.try(seg, dead, r.sub(), r.exact(), ep, out)
+			}
 		}
 	}
 	for _, si := range seg.always {
-		try(si, false)
+		out = st.try(seg, dead, si, false, ep, out)
+	}
+	return out
+}
+
+// try decides sub si of seg once per event.
+func (st *matchState) try(seg *segment, dead []uint64, si int32, exact bool, ep uint32, out []*string) []*string {
+	sub := &seg.subs[si]
+	if st.hit[sub.pat] == ep || st.seen[si] == ep {
+		return out
+	}
+	st.seen[si] = ep
+	if dead != nil && int(sub.pat)/64 < len(dead) && dead[sub.pat/64]&(1<<(sub.pat%64)) != 0 {
+		return out
+	}
+	if exact && sub.direct || st.verify(sub) {
+		st.hit[sub.pat] = ep
+		out = append(out, &seg.ids[sub.pat])
 	}
 	return out
 }
@@ -327,7 +356,7 @@ func (st *matchState) run(seg *segment, dead []uint64, out []string) []string {
 func (st *matchState) verify(sub *segSub) bool {
 	// Most events have no arrays on the paths involved: then any satisfying
 	// field will do, and one pass decides.
-	simple := true
+	trailedSlots := 0
 	for i := range sub.slots {
 		s := &sub.slots[i]
 		h := st.heads[s.path]
@@ -343,7 +372,7 @@ func (st *matchState) verify(sub *segSub) bool {
 			if f.trailLen > 0 {
 				trailed = true
 			}
-			if !found && s.holds(f, &st.arena) {
+			if !found && s.holds(f, &st.evalCtx) {
 				found = true
 			}
 		}
@@ -353,10 +382,11 @@ func (st *matchState) verify(sub *segSub) bool {
 			return false
 		}
 		if trailed {
-			simple = false
+			trailedSlots++
 		}
 	}
-	if simple {
+	// Values in arrays constrain each other only when two slots have them.
+	if trailedSlots < 2 {
 		return true
 	}
 	if cap(st.pick) < len(sub.slots) {
@@ -367,9 +397,9 @@ func (st *matchState) verify(sub *segSub) bool {
 }
 
 // holds reports whether field f satisfies one of the slot's conditions.
-func (s *segSlot) holds(f *field, arena *[]byte) bool {
+func (s *segSlot) holds(f *field, ec *evalCtx) bool {
 	for i := range s.conds {
-		if s.conds[i].matches(&f.val, arena) {
+		if s.conds[i].matches(&f.val, ec) {
 			return true
 		}
 	}
@@ -389,7 +419,7 @@ func (st *matchState) assign(sub *segSub, k int) bool {
 			continue
 		}
 		consistentSeen = true
-		if s.holds(f, &st.arena) {
+		if s.holds(f, &st.evalCtx) {
 			st.pick[k] = fi
 			if st.assign(sub, k+1) {
 				return true

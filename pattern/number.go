@@ -3,6 +3,7 @@ package pattern
 import (
 	"bytes"
 	"strconv"
+	"unsafe"
 )
 
 // EventBridge compares numbers as IEEE-754 doubles, and only numbers whose
@@ -14,52 +15,43 @@ import (
 // compares decimals digit by digit, never converting on the hot path, and
 // confirms that a value round-trips only when a comparison succeeds.
 
-// decimal is a JSON number as sign × 0.digits × 10^exp, with no leading or
-// trailing zeros in digits; zero has no digits.
+// decimal is a JSON number as sign × 0.DIGITS × 10^exp, where DIGITS, the
+// significant digits without leading or trailing zeros, is hi followed by
+// lo. Both are slices of the number's text (the integer and fraction parts),
+// so reading a number copies nothing. Zero has no digits.
 type decimal struct {
 	neg    bool
 	exp    int32
-	digits []byte
+	hi, lo []byte
 }
 
 // Exponents beyond this are clamped: no double comes close, so clamping keeps
 // the order without overflow.
 const maxExp = 1 << 28
 
-// parseDecimal reads a syntactically valid JSON number, appending its digits
-// to buf, which it returns grown.
-func parseDecimal(text []byte, buf []byte) (decimal, []byte) {
+// parseDecimal reads a syntactically valid JSON number.
+func parseDecimal(text []byte) decimal {
 	var d decimal
 	i := 0
 	if i < len(text) && text[i] == '-' {
 		d.neg = true
 		i++
 	}
-	start := len(buf)
-	exp := 0
-	seenPoint := false
-	leading := true
-	for ; i < len(text); i++ {
-		c := text[i]
-		if c == '.' {
-			seenPoint = true
-			continue
-		}
-		if c < '0' || c > '9' {
-			break
-		}
-		if leading && c == '0' {
-			if seenPoint {
-				exp--
-			}
-			continue
-		}
-		leading = false
-		buf = append(buf, c)
-		if !seenPoint {
-			exp++
-		}
+	intStart := i
+	for i < len(text) && text[i] >= '0' && text[i] <= '9' {
+		i++
 	}
+	intEnd := i
+	fracStart, fracEnd := i, i
+	if i < len(text) && text[i] == '.' {
+		i++
+		fracStart = i
+		for i < len(text) && text[i] >= '0' && text[i] <= '9' {
+			i++
+		}
+		fracEnd = i
+	}
+	e := 0
 	if i < len(text) && (text[i] == 'e' || text[i] == 'E') {
 		i++
 		eneg := false
@@ -67,7 +59,6 @@ func parseDecimal(text []byte, buf []byte) (decimal, []byte) {
 			eneg = text[i] == '-'
 			i++
 		}
-		e := 0
 		for ; i < len(text) && text[i] >= '0' && text[i] <= '9'; i++ {
 			if e < maxExp {
 				e = e*10 + int(text[i]-'0')
@@ -76,25 +67,86 @@ func parseDecimal(text []byte, buf []byte) (decimal, []byte) {
 		if eneg {
 			e = -e
 		}
-		exp += e
 	}
-	digits := buf[start:]
-	for len(digits) > 0 && digits[len(digits)-1] == '0' {
-		digits = digits[:len(digits)-1]
+	for intStart < intEnd && text[intStart] == '0' {
+		intStart++
 	}
-	buf = buf[:start+len(digits)]
-	if len(digits) == 0 {
-		return decimal{}, buf
+	var exp int
+	if intStart < intEnd {
+		d.hi = text[intStart:intEnd]
+		d.lo = trimZeros(text[fracStart:fracEnd])
+		if len(d.lo) == 0 {
+			d.lo = nil
+			d.hi = trimZeros(d.hi)
+		}
+		exp = intEnd - intStart + e
+	} else {
+		k := fracStart
+		for k < fracEnd && text[k] == '0' {
+			k++
+		}
+		if k == fracEnd {
+			return decimal{} // zero
+		}
+		d.hi = trimZeros(text[k:fracEnd])
+		exp = fracStart - k + e
 	}
 	d.exp = int32(max(-maxExp, min(maxExp, exp)))
-	d.digits = digits
-	return d, buf
+	return d
 }
 
-func (d decimal) isZero() bool { return len(d.digits) == 0 }
+func trimZeros(b []byte) []byte {
+	for len(b) > 0 && b[len(b)-1] == '0' {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+func (d decimal) isZero() bool { return len(d.hi) == 0 }
+
+// cmpDigits orders two digit sequences, each given in two parts.
+func cmpDigits(a1, a2, b1, b2 []byte) int {
+	if len(a1) == len(b1) {
+		// Numbers of the same magnitude usually split alike.
+		if c := bytes.Compare(a1, b1); c != 0 || (len(a2) == 0 && len(b2) == 0) {
+			return c
+		}
+		return bytes.Compare(a2, b2)
+	}
+	if len(a2) == 0 && len(b2) == 0 {
+		return bytes.Compare(a1, b1)
+	}
+	la, lb := len(a1)+len(a2), len(b1)+len(b2)
+	for i := 0; i < la && i < lb; i++ {
+		var x, y byte
+		if i < len(a1) {
+			x = a1[i]
+		} else {
+			x = a2[i-len(a1)]
+		}
+		if i < len(b1) {
+			y = b1[i]
+		} else {
+			y = b2[i-len(b1)]
+		}
+		if x != y {
+			if x < y {
+				return -1
+			}
+			return 1
+		}
+	}
+	switch {
+	case la < lb:
+		return -1
+	case la > lb:
+		return 1
+	}
+	return 0
+}
 
 // cmpDecimal orders two decimals by value.
-func cmpDecimal(a, b decimal) int {
+func cmpDecimal(a, b *decimal) int {
 	switch {
 	case a.isZero() && b.isZero():
 		return 0
@@ -121,7 +173,7 @@ func cmpDecimal(a, b decimal) int {
 	case a.exp > b.exp:
 		c = 1
 	default:
-		c = bytes.Compare(a.digits, b.digits)
+		c = cmpDigits(a.hi, a.lo, b.hi, b.lo)
 	}
 	if a.neg {
 		return -c
@@ -140,32 +192,33 @@ func (d decimal) key(buf []byte) []byte {
 	}
 	e := uint32(d.exp)
 	buf = append(buf, sign, byte(e>>24), byte(e>>16), byte(e>>8), byte(e))
-	return append(buf, d.digits...)
+	return append(append(buf, d.hi...), d.lo...)
 }
 
 // roundTrips reports whether the number written as text, whose value is d,
 // is exactly the shortest decimal of the double nearest to it.
-func roundTrips(d decimal, text []byte) bool {
+func roundTrips(d *decimal, text []byte) bool {
 	if d.isZero() {
 		return true
 	}
 	// Up to 15 significant digits always survive a trip through a double
 	// (DBL_DIG); so does any magnitude safely inside the normal range.
-	if len(d.digits) <= 15 && d.exp > -306 && d.exp < 309 {
+	n := len(d.hi) + len(d.lo)
+	if n <= 15 && d.exp > -306 && d.exp < 309 {
 		return true
 	}
-	if len(d.digits) > 17 {
+	if n > 17 {
 		return false
 	}
-	f, err := strconv.ParseFloat(string(text), 64)
+	// The event's bytes stay unchanged during the call; viewing them as a
+	// string saves a copy on the matcher's hot path.
+	f, err := strconv.ParseFloat(unsafe.String(unsafe.SliceData(text), len(text)), 64)
 	if err != nil {
 		return false
 	}
 	var tmp [32]byte
-	var dbuf [24]byte
-	s := strconv.AppendFloat(tmp[:0], f, 'e', -1, 64)
-	back, _ := parseDecimal(s, dbuf[:0])
-	return cmpDecimal(back, d) == 0
+	back := parseDecimal(strconv.AppendFloat(tmp[:0], f, 'e', -1, 64))
+	return cmpDecimal(&back, d) == 0
 }
 
 // numRange is a numeric condition: lo and hi bound the value, each optional.
@@ -173,17 +226,21 @@ type numRange struct {
 	lo, hi         decimal
 	hasLo, hasHi   bool
 	openLo, openHi bool // exclusive bounds
+	eq             bool // lo == hi, both inclusive
 }
 
-func (r *numRange) contains(d decimal) bool {
+func (r *numRange) contains(d *decimal) bool {
+	if r.eq {
+		return cmpDecimal(d, &r.lo) == 0
+	}
 	if r.hasLo {
-		c := cmpDecimal(d, r.lo)
+		c := cmpDecimal(d, &r.lo)
 		if c < 0 || (c == 0 && r.openLo) {
 			return false
 		}
 	}
 	if r.hasHi {
-		c := cmpDecimal(d, r.hi)
+		c := cmpDecimal(d, &r.hi)
 		if c > 0 || (c == 0 && r.openHi) {
 			return false
 		}
@@ -193,6 +250,6 @@ func (r *numRange) contains(d decimal) bool {
 
 // comparable parses a pattern's number operand, which must round-trip.
 func comparableNumber(text string) (decimal, bool) {
-	d, _ := parseDecimal([]byte(text), nil)
-	return d, roundTrips(d, []byte(text))
+	d := parseDecimal([]byte(text))
+	return d, roundTrips(&d, []byte(text))
 }

@@ -20,7 +20,8 @@ var ErrInvalidEvent = errors.New("event is not a valid JSON object")
 type pathNode struct {
 	id       int32 // path id of values found exactly here, or -1
 	children []pathEdge
-	byName   map[string]*pathNode // when children are many
+	byName   map[string]int32 // child index by name, when children are many
+	allMask  uint64           // a bit per child; 0 when there are more than 64
 }
 
 type pathEdge struct {
@@ -30,32 +31,53 @@ type pathEdge struct {
 
 const linearChildren = 8
 
-func (n *pathNode) child(name []byte) *pathNode {
+// child returns the index of the child called name, or -1.
+func (n *pathNode) child(name []byte) int {
 	if n.byName != nil {
-		return n.byName[string(name)]
+		if i, ok := n.byName[string(name)]; ok {
+			return int(i)
+		}
+		return -1
 	}
 	for i := range n.children {
-		if e := &n.children[i]; e.name == string(name) {
-			return e.node
+		if n.children[i].name == string(name) {
+			return i
 		}
 	}
-	return nil
+	return -1
 }
 
-// lookup resolves an event key, which may contain dots, below n.
-func (n *pathNode) lookup(key []byte) *pathNode {
-	if c := n.child(key); c != nil || bytes.IndexByte(key, '.') < 0 {
-		return c
+// lookup resolves an event key below n. idx is the child's index when key
+// names a child directly, -1 when it is a dotted path or names nothing.
+func (n *pathNode) lookup(key []byte) (node *pathNode, idx int) {
+	if i := n.child(key); i >= 0 {
+		return n.children[i].node, i
 	}
-	for n != nil {
+	dotted := false
+	for _, c := range key {
+		if c == '.' {
+			dotted = true
+			break
+		}
+	}
+	if !dotted {
+		return nil, -1
+	}
+	for {
 		i := bytes.IndexByte(key, '.')
 		if i < 0 {
-			return n.child(key)
+			i = len(key)
 		}
-		n = n.child(key[:i])
+		c := n.child(key[:i])
+		if c < 0 {
+			return nil, -1
+		}
+		n = n.children[c].node
+		if i == len(key) {
+			return n, -1
+		}
 		key = key[i+1:]
 	}
-	return nil
 }
 
 // field is one leaf value the event holds at a path some pattern names.
@@ -75,8 +97,14 @@ type scanState struct {
 	trails []int32 // (array id, index) pairs of all fields
 	trail  []int32 // the pairs enclosing the current value
 	arrays int32
-	arena  []byte // decoded strings and derived forms
+	evalCtx // decoded strings and derived forms
+	// open counts the objects still missing a name the patterns use, plus
+	// the arrays being read; at zero nothing further can matter.
+	open int
 }
+
+// errStop unwinds the scan once nothing further can matter.
+var errStop = errors.New("stop")
 
 func (s *scanState) reset(ev []byte) {
 	s.ev, s.pos = ev, 0
@@ -84,7 +112,8 @@ func (s *scanState) reset(ev []byte) {
 	s.trails = s.trails[:0]
 	s.trail = s.trail[:0]
 	s.arrays = 0
-	s.arena = s.arena[:0]
+	s.evalCtx.reset()
+	s.open = 0
 }
 
 func (s *scanState) fail(reason string) error {
@@ -92,23 +121,24 @@ func (s *scanState) fail(reason string) error {
 }
 
 func (s *scanState) skipSpace() {
-	for s.pos < len(s.ev) {
-		switch s.ev[s.pos] {
-		case ' ', '\t', '\n', '\r':
-			s.pos++
-		default:
-			return
-		}
+	for s.pos < len(s.ev) && isSpace[s.ev[s.pos]] {
+		s.pos++
 	}
 }
 
-// scan reads the event, recording the values at the trie's paths.
+// scan reads the event, recording the values at the trie's paths. It stops
+// as soon as every object it is inside has shown each name the patterns use
+// there (and no array is open): the rest of the event cannot add a value.
 func (s *scanState) scan(root *pathNode) error {
 	s.skipSpace()
 	if s.pos >= len(s.ev) || s.ev[s.pos] != '{' {
 		return s.fail("not an object")
 	}
-	if err := s.object(root); err != nil {
+	err := s.object(root)
+	if err == errStop {
+		return nil
+	}
+	if err != nil {
 		return err
 	}
 	s.skipSpace()
@@ -125,7 +155,7 @@ func (s *scanState) value(n *pathNode) error {
 	}
 	switch c := s.ev[s.pos]; c {
 	case '{':
-		if len(n.children) == 0 && n.byName == nil {
+		if len(n.children) == 0 {
 			return s.skipContainer()
 		}
 		return s.object(n)
@@ -162,28 +192,81 @@ func (s *scanState) add(path int32, kind valKind, raw []byte) {
 	s.fields = append(s.fields, f)
 }
 
+// isSpace marks JSON's whitespace.
+var isSpace = [256]bool{' ': true, '\t': true, '\n': true, '\r': true}
+
+// object reads an object whose path leads to node n. Of repeated names,
+// only the first member is read.
 func (s *scanState) object(n *pathNode) error {
-	s.pos++ // '{'
-	s.skipSpace()
-	if s.pos < len(s.ev) && s.ev[s.pos] == '}' {
-		s.pos++
+	ev := s.ev
+	i := s.pos + 1 // after '{'
+	// need holds a bit for each of n's children not yet seen. An object with
+	// more than 64 children never counts as complete.
+	need := n.allMask
+	counted := len(n.children) > 0
+	if counted {
+		s.open++
+	}
+	for i < len(ev) && isSpace[ev[i]] {
+		i++
+	}
+	if i < len(ev) && ev[i] == '}' {
+		s.pos = i + 1
+		if counted {
+			s.open--
+		}
 		return nil
 	}
 	for {
-		if s.pos >= len(s.ev) || s.ev[s.pos] != '"' {
+		// The member name; names without escapes are slices of the event.
+		if i >= len(ev) || ev[i] != '"' {
+			s.pos = i
 			return s.fail("expected a member name")
 		}
-		key, err := s.readString()
-		if err != nil {
-			return err
+		j := i + 1
+		for j < len(ev) && !strStop[ev[j]] {
+			j++
 		}
-		s.skipSpace()
-		if s.pos >= len(s.ev) || s.ev[s.pos] != ':' {
+		var key []byte
+		if j < len(ev) && ev[j] == '"' {
+			key = ev[i+1 : j]
+			i = j + 1
+		} else {
+			s.pos = i
+			k, err := s.readString()
+			if err != nil {
+				return err
+			}
+			key, i = k, s.pos
+		}
+		for i < len(ev) && isSpace[ev[i]] {
+			i++
+		}
+		if i >= len(ev) || ev[i] != ':' {
+			s.pos = i
 			return s.fail("expected ':'")
 		}
-		s.pos++
-		s.skipSpace()
-		if c := n.lookup(key); c != nil {
+		i++
+		for i < len(ev) && isSpace[ev[i]] {
+			i++
+		}
+		s.pos = i
+		c, idx := n.lookup(key)
+		if idx >= 0 && idx < 64 {
+			bit := uint64(1) << idx
+			switch {
+			case need&bit == 0 && n.allMask != 0:
+				c = nil // a repeated name: the first member counts
+			case need&bit != 0:
+				if need &^= bit; need == 0 {
+					// This object lacks nothing more; what the value itself
+					// opens counts on its own.
+					s.open--
+				}
+			}
+		}
+		var err error
+		if c != nil {
 			err = s.value(c)
 		} else {
 			err = s.skip()
@@ -191,18 +274,31 @@ func (s *scanState) object(n *pathNode) error {
 		if err != nil {
 			return err
 		}
-		s.skipSpace()
-		if s.pos >= len(s.ev) {
+		if s.open == 0 {
+			return errStop
+		}
+		i = s.pos
+		for i < len(ev) && isSpace[ev[i]] {
+			i++
+		}
+		if i >= len(ev) {
+			s.pos = i
 			return s.fail("unexpected end of input in an object")
 		}
-		switch s.ev[s.pos] {
+		switch ev[i] {
 		case ',':
-			s.pos++
-			s.skipSpace()
+			i++
+			for i < len(ev) && isSpace[ev[i]] {
+				i++
+			}
 		case '}':
-			s.pos++
+			s.pos = i + 1
+			if counted && (need != 0 || n.allMask == 0) {
+				s.open--
+			}
 			return nil
 		default:
+			s.pos = i
 			return s.fail("expected ',' or '}'")
 		}
 	}
@@ -221,6 +317,7 @@ func (s *scanState) array(n *pathNode) error {
 		s.pos++
 		return nil
 	}
+	s.open++
 	for idx := int32(0); ; idx++ {
 		if s.pos >= len(s.ev) {
 			return s.fail("unexpected end of input in an array")
@@ -246,6 +343,7 @@ func (s *scanState) array(n *pathNode) error {
 			s.skipSpace()
 		case ']':
 			s.pos++
+			s.open--
 			return nil
 		default:
 			return s.fail("expected ',' or ']'")
@@ -323,24 +421,35 @@ func numberLen(b []byte) int {
 	return i
 }
 
+// strStop marks the bytes that end the plain run of a JSON string.
+var strStop = [256]bool{'"': true, '\\': true}
+
+func init() {
+	for c := 0; c < 0x20; c++ {
+		strStop[c] = true
+	}
+}
+
 // readString reads the string at s.pos (its opening quote) and returns its
 // decoded content: a slice of the event when it has no escapes.
 func (s *scanState) readString() ([]byte, error) {
 	start := s.pos + 1
 	ev := s.ev
-	for i := start; i < len(ev); i++ {
-		switch c := ev[i]; {
-		case c == '"':
-			s.pos = i + 1
-			return ev[start:i], nil
-		case c == '\\':
-			return s.readEscaped(start, i)
-		case c < 0x20:
-			s.pos = i
-			return nil, s.fail("control character in a string")
-		}
+	i := start
+	for i < len(ev) && !strStop[ev[i]] {
+		i++
 	}
-	s.pos = len(ev)
+	if i < len(ev) && ev[i] == '"' {
+		s.pos = i + 1
+		return ev[start:i], nil
+	}
+	if i < len(ev) && ev[i] == '\\' {
+		return s.readEscaped(start, i)
+	}
+	s.pos = i
+	if i < len(ev) {
+		return nil, s.fail("control character in a string")
+	}
 	return nil, s.fail("unterminated string")
 }
 
@@ -448,10 +557,20 @@ func (s *scanState) skipString() error {
 	ev := s.ev
 	i := s.pos + 1
 	for {
-		j := bytes.IndexByte(ev[i:], '"')
+		// Short strings are the common case: look a few bytes ahead before
+		// calling the vectorized search.
+		j := -1
+		for k := i; k < len(ev) && k < i+16; k++ {
+			if ev[k] == '"' {
+				j = k - i
+				break
+			}
+		}
 		if j < 0 {
-			s.pos = len(ev)
-			return s.fail("unterminated string")
+			if j = bytes.IndexByte(ev[i:], '"'); j < 0 {
+				s.pos = len(ev)
+				return s.fail("unterminated string")
+			}
 		}
 		i += j
 		// The quote ends the string unless an odd run of backslashes precedes it.

@@ -1,0 +1,41 @@
+package pattern
+
+import (
+	"os"
+	"strconv"
+	"testing"
+
+	"github.com/trailbridge/trailbridge/internal/citylots"
+)
+
+// BenchmarkCitylots2 matches citylots2 events against each recorded rule set.
+func BenchmarkCitylots2(b *testing.B) {
+	rules, err := citylots.ReadRules(conformanceDir)
+	if err != nil {
+		b.Skip(err)
+	}
+	lines := cityData(b)
+	if n := os.Getenv("CITYLOTS_HOT"); n != "" {
+		k, _ := strconv.Atoi(n)
+		lines = lines[:k] // a working set that stays in cache
+	}
+	for _, set := range citylots.Sets {
+		b.Run(set, func(b *testing.B) {
+			m := NewMatcher()
+			for _, r := range rules {
+				if r.Set == set {
+					if err := m.Add(r.Name, []byte(r.Pattern)); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := m.Match(lines[i%len(lines)]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
