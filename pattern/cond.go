@@ -15,16 +15,16 @@ const (
 	opSuffixFold
 	opFold // equals-ignore-case
 	opWildcard
-	opNotStrings   // anything-but, strings
-	opNotNumbers   // anything-but, numbers
-	opNotFold      // anything-but equals-ignore-case
-	opNotPrefix    // anything-but prefix
-	opNotSuffix    // anything-but suffix
-	opNotWildcard  // anything-but wildcard
-	opRange        // numeric
-	opExists       // exists: true
-	opCIDR         // cidr
-	opNone         // matches nothing; the placeholder of an absence-only slot
+	opNotStrings  // anything-but, strings
+	opNotNumbers  // anything-but, numbers
+	opNotFold     // anything-but equals-ignore-case
+	opNotPrefix   // anything-but prefix
+	opNotSuffix   // anything-but suffix
+	opNotWildcard // anything-but wildcard
+	opRange       // numeric
+	opExists      // exists: true
+	opCIDR        // cidr
+	opNone        // matches nothing; the placeholder of an absence-only slot
 	opKindCount
 )
 

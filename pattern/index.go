@@ -36,8 +36,8 @@ type segSlot struct {
 // hit (the value satisfies the anchor slot), as opposed to a hint.
 type anchorRef int32
 
-func (r anchorRef) sub() int32   { return int32(r >> 1) }
-func (r anchorRef) exact() bool  { return r&1 != 0 }
+func (r anchorRef) sub() int32  { return int32(r >> 1) }
+func (r anchorRef) exact() bool { return r&1 != 0 }
 func ref(sub int32, exact bool) anchorRef {
 	r := anchorRef(sub << 1)
 	if exact {
@@ -56,7 +56,7 @@ type anchorIndex struct {
 	prefix   affixIndex
 	prefixF  affixIndex // folded
 	suffix   affixIndex
-	suffixF  affixIndex // folded
+	suffixF  affixIndex  // folded
 	present  []anchorRef // any value at the path
 	needFold bool
 	byValue  bool // anything besides present

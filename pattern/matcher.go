@@ -250,7 +250,7 @@ type matchState struct {
 	seen  []uint32 // per sub: epoch when last tried
 	hit   []uint32 // per pattern: epoch when matched
 	epoch uint32
-	pick  []int32 // chosen field per slot during verification
+	pick  []int32   // chosen field per slot during verification
 	found []*string // ids of matched patterns, before the result is copied out
 }
 

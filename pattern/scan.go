@@ -91,12 +91,12 @@ type field struct {
 
 // scanState reads one event. It is reused across events (see Matcher).
 type scanState struct {
-	ev     []byte
-	pos    int
-	fields []field
-	trails []int32 // (array id, index) pairs of all fields
-	trail  []int32 // the pairs enclosing the current value
-	arrays int32
+	ev      []byte
+	pos     int
+	fields  []field
+	trails  []int32 // (array id, index) pairs of all fields
+	trail   []int32 // the pairs enclosing the current value
+	arrays  int32
 	evalCtx // decoded strings and derived forms
 	// open counts the objects still missing a name the patterns use, plus
 	// the arrays being read; at zero nothing further can matter.
