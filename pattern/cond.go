@@ -122,13 +122,12 @@ func (v *value) dec(ec *evalCtx) *decimal {
 	return &ec.exts[v.ext].num
 }
 
-// comparable reports whether a number value can be compared by value; it is
-// asked only after a comparison succeeded, since it may need a conversion.
+// comparable reports whether a number value can be compared by value.
 func (v *value) comparable(ec *evalCtx) bool {
 	if v.derived&haveRT == 0 {
 		d := v.dec(ec)
 		x := &ec.exts[v.ext]
-		x.rt = roundTrips(d, v.raw)
+		x.rt = eventComparable(d, v.raw)
 		v.derived |= haveRT
 	}
 	return ec.exts[v.ext].rt

@@ -1,6 +1,8 @@
 package pattern
 
 import (
+	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -49,7 +51,7 @@ func ref(sub int32, exact bool) anchorRef {
 // anchorIndex finds the subs anchored at one path that a value may satisfy.
 type anchorIndex struct {
 	str      map[string][]anchorRef // exact strings
-	num      map[string][]anchorRef // numbers by decimal key
+	num      map[numKey][]anchorRef // numbers by value
 	numText  map[string][]anchorRef // numbers that compare by text
 	lit      [vNull + 1][]anchorRef
 	fold     map[string][]anchorRef
@@ -58,8 +60,87 @@ type anchorIndex struct {
 	suffix   affixIndex
 	suffixF  affixIndex  // folded
 	present  []anchorRef // any value at the path
+	ranges   rangeIndex
 	needFold bool
 	byValue  bool // anything besides present
+}
+
+// rangeIndex finds the numeric conditions a number satisfies: their bounds,
+// sorted, cut the number line into points and open segments, each listing
+// the conditions that contain it.
+type rangeIndex struct {
+	bounds  []decimal
+	segs    [][]anchorRef // 2i: below bounds[i]; 2i+1: bounds[i]; 2k: above all
+	pending []rangeEntry
+}
+
+type rangeEntry struct {
+	r   numRange
+	ref anchorRef
+}
+
+func (ri *rangeIndex) build() {
+	if len(ri.pending) == 0 {
+		return
+	}
+	for _, e := range ri.pending {
+		if e.r.hasLo {
+			ri.bounds = append(ri.bounds, e.r.lo)
+		}
+		if e.r.hasHi {
+			ri.bounds = append(ri.bounds, e.r.hi)
+		}
+	}
+	slices.SortFunc(ri.bounds, func(a, b decimal) int { return cmpDecimal(&a, &b) })
+	ri.bounds = slices.CompactFunc(ri.bounds, func(a, b decimal) bool { return cmpDecimal(&a, &b) == 0 })
+	k := len(ri.bounds)
+	ri.segs = make([][]anchorRef, 2*k+1)
+	find := func(d *decimal) int {
+		i, _ := slices.BinarySearchFunc(ri.bounds, d, func(a decimal, b *decimal) int { return cmpDecimal(&a, b) })
+		return i
+	}
+	for _, e := range ri.pending {
+		lo, hi := -1, k // bound positions; -1 and k stand for no bound
+		if e.r.hasLo {
+			lo = find(&e.r.lo)
+		}
+		if e.r.hasHi {
+			hi = find(&e.r.hi)
+		}
+		for i := 0; i <= k; i++ {
+			// The open segment below bounds[i] (above all when i == k).
+			if lo <= i-1 && hi >= i {
+				ri.segs[2*i] = append(ri.segs[2*i], e.ref)
+			}
+			if i == k {
+				break
+			}
+			// The point bounds[i].
+			above := !e.r.hasLo || i > lo || (i == lo && !e.r.openLo)
+			below := !e.r.hasHi || i < hi || (i == hi && !e.r.openHi)
+			if above && below {
+				ri.segs[2*i+1] = append(ri.segs[2*i+1], e.ref)
+			}
+		}
+	}
+	ri.pending = nil
+}
+
+func (ri *rangeIndex) find(d *decimal, out []anchorRef) []anchorRef {
+	lo, hi := 0, len(ri.bounds)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		c := cmpDecimal(&ri.bounds[m], d)
+		if c == 0 {
+			return append(out, ri.segs[2*m+1]...)
+		}
+		if c < 0 {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return append(out, ri.segs[2*lo]...)
 }
 
 // affixIndex holds prefixes (or suffixes) by their text, and the distinct
@@ -98,7 +179,7 @@ func indexable(c *cond) (exact bool, weight int) {
 	switch c.op {
 	case opString, opNumber, opNumberText, opLiteral, opFold:
 		return true, 1
-	case opPrefix, opSuffix, opPrefixFold, opSuffixFold:
+	case opPrefix, opSuffix, opPrefixFold, opSuffixFold, opRange:
 		return true, 4
 	case opWildcard:
 		if c.wc.stars() == 0 || c.wc.literalPrefix() != "" || c.wc.literalSuffix() != "" {
@@ -119,7 +200,8 @@ func condKey(path int32, c *cond) string {
 	b.WriteByte(byte(path >> 16))
 	switch c.op {
 	case opNumber:
-		b.Write(c.num.key(nil))
+		k := c.num.key()
+		fmt.Fprintf(&b, "%d/%d/%v", k.mant, k.exp, k.neg)
 	case opLiteral:
 		b.WriteByte(byte(c.lit))
 	default:
@@ -179,6 +261,11 @@ func buildSegment(ids []string, pats []*compiled, pathID func(string) int32, npa
 			seg.subs = append(seg.subs, ss)
 		}
 	}
+	for _, a := range seg.anchors {
+		if a != nil {
+			a.ranges.build()
+		}
+	}
 	return seg
 }
 
@@ -202,7 +289,11 @@ func (seg *segment) index(s segSlot, si int32) {
 		case opString:
 			addTo(&a.str, c.s, ref(si, true))
 		case opNumber:
-			addTo(&a.num, string(c.num.key(nil)), ref(si, true))
+			if a.num == nil {
+				a.num = map[numKey][]anchorRef{}
+			}
+			k := c.num.key()
+			a.num[k] = append(a.num[k], ref(si, true))
 		case opNumberText:
 			addTo(&a.numText, c.s, ref(si, true))
 		case opLiteral:
@@ -220,6 +311,8 @@ func (seg *segment) index(s segSlot, si int32) {
 		case opSuffixFold:
 			a.suffixF.add(c.s, ref(si, true))
 			a.needFold = true
+		case opRange:
+			a.ranges.pending = append(a.ranges.pending, rangeEntry{r: c.rng, ref: ref(si, true)})
 		case opWildcard:
 			// Every match starts with the literal prefix and ends with the
 			// literal suffix; file it under the longer one.
@@ -254,9 +347,15 @@ func (a *anchorIndex) lookup(v *value, ec *evalCtx, out []anchorRef) []anchorRef
 			out = a.suffixF.find(f, true, out)
 		}
 	case vNumber:
-		if a.num != nil {
-			var kb [48]byte
-			out = append(out, a.num[string(v.dec(ec).key(kb[:0]))]...)
+		if a.num != nil || a.ranges.segs != nil {
+			if d := v.dec(ec); v.comparable(ec) {
+				if a.num != nil {
+					out = append(out, a.num[d.key()]...)
+				}
+				if a.ranges.segs != nil {
+					out = a.ranges.find(v.dec(ec), out)
+				}
+			}
 		}
 		if a.numText != nil {
 			out = append(out, a.numText[string(v.raw)]...)

@@ -1,33 +1,58 @@
 package pattern
 
 import (
-	"bytes"
 	"strconv"
 	"unsafe"
 )
 
-// EventBridge compares numbers as IEEE-754 doubles, and only numbers whose
-// decimal text is exactly the shortest decimal of their double: 300, 300.0
-// and 3e2 compare equal, while 0.10000000000000001 cannot be compared at
-// all (a pattern using it for a numeric condition is rejected, an event
-// value like it matches no numeric condition). Between two such numbers the
-// order of their doubles is the order of their decimals, so the matcher
-// compares decimals digit by digit, never converting on the hot path, and
-// confirms that a value round-trips only when a comparison succeeds.
+// EventBridge compares numbers as IEEE-754 doubles. A pattern's numeric
+// operand must be exactly the shortest decimal of its double (300, 300.0 and
+// 3e2 are; 0.10000000000000001 is not, and is refused with "Cannot compare
+// number"). Between two such numbers the order of the doubles is the order
+// of the decimals, so the matcher compares decimals digit by digit and never
+// converts on the hot path.
+//
+// An event's number compares when it has at most 17 significant digits and
+// lies within the range of doubles; longer or larger numbers match no
+// numeric condition, as in EventBridge's engine. That engine also refuses
+// 16- and 17-digit numbers that are not the shortest form of their double;
+// trailbridge compares those by their exact value instead (docs/patterns.md
+// explains why), which spares a float conversion per compared value.
 
-// decimal is a JSON number as sign × 0.DIGITS × 10^exp, where DIGITS, the
-// significant digits without leading or trailing zeros, is hi followed by
-// lo. Both are slices of the number's text (the integer and fraction parts),
-// so reading a number copies nothing. Zero has no digits.
+// decimal is a JSON number as sign × 0.D1D2D3… × 10^exp, where D1 is its
+// first significant digit. mant holds the first 19 significant digits as an
+// integer, left-aligned (padded with zeros to 19 digits), so that comparing
+// two decimals is comparing a few integers. Only numbers with at most 17
+// significant digits are ever compared (see above), so the digits beyond the
+// 19th never matter; n counts all of them. Zero has mant 0.
 type decimal struct {
-	neg    bool
-	exp    int32
-	hi, lo []byte
+	mant uint64
+	exp  int32
+	n    int32 // significant digits, without trailing zeros
+	neg  bool
+}
+
+// numKey identifies a decimal's value, for hash lookups.
+type numKey struct {
+	mant uint64
+	exp  int32
+	neg  bool
+}
+
+func (d *decimal) key() numKey {
+	if d.mant == 0 {
+		return numKey{}
+	}
+	return numKey{mant: d.mant, exp: d.exp, neg: d.neg}
 }
 
 // Exponents beyond this are clamped: no double comes close, so clamping keeps
 // the order without overflow.
 const maxExp = 1 << 28
+
+// pow10 are the powers of ten that left-align a mantissa.
+var pow10 = [20]uint64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19}
 
 // parseDecimal reads a syntactically valid JSON number.
 func parseDecimal(text []byte) decimal {
@@ -37,29 +62,50 @@ func parseDecimal(text []byte) decimal {
 		d.neg = true
 		i++
 	}
-	intStart := i
-	for i < len(text) && text[i] >= '0' && text[i] <= '9' {
-		i++
-	}
-	intEnd := i
-	fracStart, fracEnd := i, i
-	if i < len(text) && text[i] == '.' {
-		i++
-		fracStart = i
-		for i < len(text) && text[i] >= '0' && text[i] <= '9' {
-			i++
+	var mant uint64
+	sig := 0      // significant digits seen, trailing zeros included
+	lastNZ := 0   // sig at the last non-zero digit
+	intSig := 0   // significant digits before the point
+	leadFrac := 0 // zeros after the point before the first significant digit
+	point := false
+	for ; i < len(text); i++ {
+		c := text[i]
+		if c == '.' {
+			point = true
+			continue
 		}
-		fracEnd = i
+		if c-'0' >= 10 {
+			break
+		}
+		if sig == 0 && c == '0' {
+			if point {
+				leadFrac++
+			}
+			continue
+		}
+		sig++
+		if sig <= 19 {
+			mant = mant*10 + uint64(c-'0')
+		}
+		if c != '0' {
+			lastNZ = sig
+		}
+		if !point {
+			intSig++
+		}
+	}
+	if sig == 0 {
+		return decimal{} // zero
 	}
 	e := 0
-	if i < len(text) && (text[i] == 'e' || text[i] == 'E') {
+	if i < len(text) && text[i]|0x20 == 'e' {
 		i++
 		eneg := false
 		if i < len(text) && (text[i] == '+' || text[i] == '-') {
 			eneg = text[i] == '-'
 			i++
 		}
-		for ; i < len(text) && text[i] >= '0' && text[i] <= '9'; i++ {
+		for ; i < len(text) && text[i]-'0' < 10; i++ {
 			if e < maxExp {
 				e = e*10 + int(text[i]-'0')
 			}
@@ -68,100 +114,39 @@ func parseDecimal(text []byte) decimal {
 			e = -e
 		}
 	}
-	for intStart < intEnd && text[intStart] == '0' {
-		intStart++
+	if sig < 19 {
+		mant *= pow10[19-sig]
 	}
-	var exp int
-	if intStart < intEnd {
-		d.hi = text[intStart:intEnd]
-		d.lo = trimZeros(text[fracStart:fracEnd])
-		if len(d.lo) == 0 {
-			d.lo = nil
-			d.hi = trimZeros(d.hi)
-		}
-		exp = intEnd - intStart + e
-	} else {
-		k := fracStart
-		for k < fracEnd && text[k] == '0' {
-			k++
-		}
-		if k == fracEnd {
-			return decimal{} // zero
-		}
-		d.hi = trimZeros(text[k:fracEnd])
-		exp = fracStart - k + e
+	exp := intSig + e
+	if intSig == 0 {
+		exp = -leadFrac + e
 	}
+	d.mant = mant
+	d.n = int32(lastNZ)
 	d.exp = int32(max(-maxExp, min(maxExp, exp)))
 	return d
 }
 
-func trimZeros(b []byte) []byte {
-	for len(b) > 0 && b[len(b)-1] == '0' {
-		b = b[:len(b)-1]
-	}
-	return b
-}
+func (d *decimal) isZero() bool { return d.mant == 0 }
 
-func (d decimal) isZero() bool { return len(d.hi) == 0 }
-
-// cmpDigits orders two digit sequences, each given in two parts.
-func cmpDigits(a1, a2, b1, b2 []byte) int {
-	if len(a1) == len(b1) {
-		// Numbers of the same magnitude usually split alike.
-		if c := bytes.Compare(a1, b1); c != 0 || (len(a2) == 0 && len(b2) == 0) {
-			return c
-		}
-		return bytes.Compare(a2, b2)
-	}
-	if len(a2) == 0 && len(b2) == 0 {
-		return bytes.Compare(a1, b1)
-	}
-	la, lb := len(a1)+len(a2), len(b1)+len(b2)
-	for i := 0; i < la && i < lb; i++ {
-		var x, y byte
-		if i < len(a1) {
-			x = a1[i]
-		} else {
-			x = a2[i-len(a1)]
-		}
-		if i < len(b1) {
-			y = b1[i]
-		} else {
-			y = b2[i-len(b1)]
-		}
-		if x != y {
-			if x < y {
+// cmpDecimal orders two decimals by value, assuming both have at most 19
+// significant digits.
+func cmpDecimal(a, b *decimal) int {
+	if a.neg != b.neg || a.mant == 0 || b.mant == 0 {
+		switch {
+		case a.mant == 0 && b.mant == 0:
+			return 0
+		case a.mant == 0:
+			if b.neg {
+				return 1
+			}
+			return -1
+		case b.mant == 0:
+			if a.neg {
 				return -1
 			}
 			return 1
-		}
-	}
-	switch {
-	case la < lb:
-		return -1
-	case la > lb:
-		return 1
-	}
-	return 0
-}
-
-// cmpDecimal orders two decimals by value.
-func cmpDecimal(a, b *decimal) int {
-	switch {
-	case a.isZero() && b.isZero():
-		return 0
-	case a.isZero():
-		if b.neg {
-			return 1
-		}
-		return -1
-	case b.isZero():
-		if a.neg {
-			return -1
-		}
-		return 1
-	case a.neg != b.neg:
-		if a.neg {
+		case a.neg:
 			return -1
 		}
 		return 1
@@ -172,27 +157,15 @@ func cmpDecimal(a, b *decimal) int {
 		c = -1
 	case a.exp > b.exp:
 		c = 1
-	default:
-		c = cmpDigits(a.hi, a.lo, b.hi, b.lo)
+	case a.mant < b.mant:
+		c = -1
+	case a.mant > b.mant:
+		c = 1
 	}
 	if a.neg {
 		return -c
 	}
 	return c
-}
-
-// key is a canonical encoding of d, equal for equal values.
-func (d decimal) key(buf []byte) []byte {
-	if d.isZero() {
-		return append(buf, '0')
-	}
-	sign := byte('+')
-	if d.neg {
-		sign = '-'
-	}
-	e := uint32(d.exp)
-	buf = append(buf, sign, byte(e>>24), byte(e>>16), byte(e>>8), byte(e))
-	return append(append(buf, d.hi...), d.lo...)
 }
 
 // roundTrips reports whether the number written as text, whose value is d,
@@ -203,15 +176,14 @@ func roundTrips(d *decimal, text []byte) bool {
 	}
 	// Up to 15 significant digits always survive a trip through a double
 	// (DBL_DIG); so does any magnitude safely inside the normal range.
-	n := len(d.hi) + len(d.lo)
-	if n <= 15 && d.exp > -306 && d.exp < 309 {
+	if d.n <= 15 && d.exp > -306 && d.exp < 309 {
 		return true
 	}
-	if n > 17 {
+	if d.n > 17 {
 		return false
 	}
-	// The event's bytes stay unchanged during the call; viewing them as a
-	// string saves a copy on the matcher's hot path.
+	// The text is not changed during the call; viewing it as a string saves
+	// a copy.
 	f, err := strconv.ParseFloat(unsafe.String(unsafe.SliceData(text), len(text)), 64)
 	if err != nil {
 		return false
@@ -248,7 +220,22 @@ func (r *numRange) contains(d *decimal) bool {
 	return true
 }
 
-// comparable parses a pattern's number operand, which must round-trip.
+// eventComparable reports whether an event's number, whose value is d, can
+// be compared by value.
+func eventComparable(d *decimal, text []byte) bool {
+	if d.isZero() {
+		return true
+	}
+	switch {
+	case d.n > 17:
+		return false
+	case d.exp > -307 && d.exp < 309:
+		return true
+	}
+	return roundTrips(d, text) // at the edges of the range of doubles
+}
+
+// comparableNumber parses a pattern's number operand, which must round-trip.
 func comparableNumber(text string) (decimal, bool) {
 	d := parseDecimal([]byte(text))
 	return d, roundTrips(&d, []byte(text))

@@ -39,8 +39,17 @@ func (n *pathNode) child(name []byte) int {
 		}
 		return -1
 	}
+	if len(name) == 0 {
+		for i := range n.children {
+			if n.children[i].name == "" {
+				return i
+			}
+		}
+		return -1
+	}
 	for i := range n.children {
-		if n.children[i].name == string(name) {
+		// Comparing the first byte first saves a call on most misses.
+		if e := &n.children[i]; len(e.name) == len(name) && e.name[0] == name[0] && e.name == string(name) {
 			return i
 		}
 	}
@@ -385,33 +394,30 @@ func numberLen(b []byte) int {
 	if i < len(b) && b[i] == '-' {
 		i++
 	}
-	switch {
-	case i < len(b) && b[i] == '0':
+	start := i
+	for i < len(b) && b[i]-'0' < 10 {
 		i++
-	case i < len(b) && b[i] >= '1' && b[i] <= '9':
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-	default:
+	}
+	if i == start || (b[start] == '0' && i-start > 1) {
 		return 0
 	}
 	if i < len(b) && b[i] == '.' {
 		i++
 		j := i
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		for i < len(b) && b[i]-'0' < 10 {
 			i++
 		}
 		if i == j {
 			return 0
 		}
 	}
-	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+	if i < len(b) && b[i]|0x20 == 'e' {
 		i++
 		if i < len(b) && (b[i] == '+' || b[i] == '-') {
 			i++
 		}
 		j := i
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		for i < len(b) && b[i]-'0' < 10 {
 			i++
 		}
 		if i == j {
