@@ -356,7 +356,7 @@ func (st *matchState) try(seg *segment, dead []uint64, si int32, exact bool, ep 
 func (st *matchState) verify(sub *segSub) bool {
 	// Most events have no arrays on the paths involved: then any satisfying
 	// field will do, and one pass decides.
-	trailedSlots := 0
+	trailedSlots, search := 0, false
 	for i := range sub.slots {
 		s := &sub.slots[i]
 		h := st.heads[s.path]
@@ -376,17 +376,21 @@ func (st *matchState) verify(sub *segSub) bool {
 				found = true
 			}
 		}
-		if !found && (!s.absentOK || !trailed) {
-			// Nothing satisfies the slot, and the values present (which agree
-			// with any choice unless they sit in arrays) rule out absence.
-			return false
+		if !found {
+			if !s.absentOK || !trailed {
+				// Nothing satisfies the slot, and the values present (which
+				// agree with any choice unless they sit in arrays) rule out
+				// absence.
+				return false
+			}
+			search = true // absence may hold against the values picked before
 		}
 		if trailed {
 			trailedSlots++
 		}
 	}
 	// Values in arrays constrain each other only when two slots have them.
-	if trailedSlots < 2 {
+	if trailedSlots < 2 && !search {
 		return true
 	}
 	if cap(st.pick) < len(sub.slots) {

@@ -13,8 +13,9 @@ import (
 // converts on the hot path.
 //
 // An event's number compares when it has at most 17 significant digits and
-// lies within the range of doubles; longer or larger numbers match no
-// numeric condition, as in EventBridge's engine. That engine also refuses
+// a magnitude from 1e-307 up to 1e308 (beyond that, only when it is the
+// shortest form of its double); longer numbers, or ones out of the range of
+// doubles, match no numeric condition, as in EventBridge's engine. That engine also refuses
 // 16- and 17-digit numbers that are not the shortest form of their double;
 // trailbridge compares those by their exact value instead (docs/patterns.md
 // explains why), which spares a float conversion per compared value.
