@@ -39,7 +39,7 @@ var (
 	genComparable = []string{"0", "1", "-1", "2.5", "100", "101", "300", "0.1", "-122.5"}
 )
 
-func genString(c *choices) string  { return `"` + c.pick(genStrings) + `"` }
+func genString(c *choices) string { return `"` + c.pick(genStrings) + `"` }
 func genScalar(c *choices) string {
 	switch c.n(6) {
 	case 0, 1, 2:
