@@ -2,10 +2,12 @@ package pattern
 
 import (
 	"os"
+	"path/filepath"
 	"strconv"
 	"testing"
 
 	"github.com/trailbridge/trailbridge/internal/citylots"
+	"github.com/trailbridge/trailbridge/internal/ctrules"
 )
 
 // BenchmarkCitylots2 matches citylots2 events against each recorded rule set.
@@ -33,6 +35,32 @@ func BenchmarkCitylots2(b *testing.B) {
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				if _, err := m.Match(lines[i%len(lines)]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkCloudTrailRules matches CloudTrail events against growing
+// numbers of CloudTrail-style rules: the cost per event should stay flat.
+func BenchmarkCloudTrailRules(b *testing.B) {
+	traffic, err := ctrules.Load(filepath.Join("..", "..", "shared", "data", "cloudtrail", "invictus-ir"))
+	if err != nil {
+		b.Skip(err)
+	}
+	for _, n := range []int{10, 1000, 10000} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			m := NewMatcher()
+			for i, r := range traffic.Rules(n) {
+				if err := m.Add(strconv.Itoa(i), []byte(r)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := m.Match(traffic.Events[i%len(traffic.Events)]); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -1,7 +1,6 @@
 package pattern
 
 import (
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,43 +22,64 @@ type Matcher struct {
 	state writerState // guarded by mu
 }
 
-// snapshot is what Match reads. New patterns go to a small delta segment,
-// rebuilt on every change; the base segment is rebuilt, with everything,
-// only when the delta or the replaced patterns in it grow large, which keeps
-// changes cheap and matching independent of how the patterns arrived.
+// snapshot is what Match reads. Patterns live in three levels, each an
+// indexed segment: fresh holds the latest few and is rebuilt on every
+// change; full fresh levels merge into mid, and mid into base once it grows
+// to half of it. A change thus costs little, the total work of adding n
+// patterns stays near-linear, and matching reads three segments whatever
+// their history. Removed or replaced patterns stay in their segment, marked
+// dead, until it is rebuilt.
 type snapshot struct {
 	root   *pathNode
 	npaths int
-	base   *segment
-	dead   []uint64 // base patterns removed or replaced since the base was built
-	delta  *segment
+	levels [numLevels]levelView
 }
 
+const (
+	levelBase = iota
+	levelMid
+	levelFresh
+	numLevels
+)
+
+// freshMax is how many patterns the fresh level holds before it merges.
+const freshMax = 64
+
+type levelView struct {
+	seg  *segment
+	dead []uint64 // local pattern indexes no longer current
+}
+
+type levelState struct {
+	ids   []string         // local index → id, in insertion order
+	pos   map[string]int32 // id → local index, for the current versions
+	dead  []uint64
+	ndead int
+	seg   *segment
+}
+
+func (l *levelState) live() int { return len(l.ids) - l.ndead }
+
 type writerState struct {
-	live     map[string]*compiled
-	order    map[string]uint64 // insertion sequence, for deterministic rebuilds
-	seq      uint64
-	inBase   map[string]int32 // live ids whose current version is in the base
-	inDelta  map[string]bool
-	deadN    int
-	baseSize int
-	paths    map[string]int32
-	snap     *snapshot
+	live   map[string]*compiled
+	where  map[string]int // the level holding each id's current version
+	levels [numLevels]levelState
+	paths  map[string]int32
+	root   *pathNode
 }
 
 // NewMatcher returns an empty Matcher.
 func NewMatcher() *Matcher {
 	m := &Matcher{}
-	m.state = writerState{
-		live:    map[string]*compiled{},
-		order:   map[string]uint64{},
-		inBase:  map[string]int32{},
-		inDelta: map[string]bool{},
-		paths:   map[string]int32{},
+	w := &m.state
+	w.live = map[string]*compiled{}
+	w.where = map[string]int{}
+	w.paths = map[string]int32{}
+	w.root = &pathNode{id: -1}
+	for i := range w.levels {
+		w.levels[i] = levelState{pos: map[string]int32{}, seg: &segment{}}
 	}
-	empty := &snapshot{root: &pathNode{id: -1}, base: &segment{}, delta: &segment{}}
-	m.state.snap = empty
-	m.snap.Store(empty)
+	m.snap.Store(w.view())
 	m.pool.New = func() any { return &matchState{} }
 	return m
 }
@@ -77,10 +97,12 @@ func (m *Matcher) Add(id string, pattern []byte) error {
 	w := &m.state
 	w.retire(id)
 	w.live[id] = p
-	w.seq++
-	w.order[id] = w.seq
-	w.inDelta[id] = true
-	m.publish()
+	fresh := &w.levels[levelFresh]
+	fresh.pos[id] = int32(len(fresh.ids))
+	fresh.ids = append(fresh.ids, id)
+	w.where[id] = levelFresh
+	w.publish()
+	m.snap.Store(w.view())
 	return nil
 }
 
@@ -94,84 +116,127 @@ func (m *Matcher) Remove(id string) bool {
 	}
 	w.retire(id)
 	delete(w.live, id)
-	delete(w.order, id)
-	m.publish()
+	w.publish()
+	m.snap.Store(w.view())
 	return true
 }
 
-// retire takes the current version of id out of the segments.
+// retire marks the current version of id dead in its level.
 func (w *writerState) retire(id string) {
-	if i, ok := w.inBase[id]; ok {
-		dead := slices.Clone(w.snap.dead)
-		for len(dead) <= int(i)/64 {
-			dead = append(dead, 0)
-		}
-		dead[i/64] |= 1 << (i % 64)
-		w.snap = &snapshot{root: w.snap.root, npaths: w.snap.npaths, base: w.snap.base, dead: dead, delta: w.snap.delta}
-		delete(w.inBase, id)
-		w.deadN++
+	lv, ok := w.where[id]
+	if !ok {
+		return
 	}
-	delete(w.inDelta, id)
+	l := &w.levels[lv]
+	i := l.pos[id]
+	delete(l.pos, id)
+	delete(w.where, id)
+	// A new bitset: snapshots already published keep theirs.
+	dead := make([]uint64, max(len(l.dead), int(i)/64+1))
+	copy(dead, l.dead)
+	dead[i/64] |= 1 << (i % 64)
+	l.dead = dead
+	l.ndead++
 }
 
-// publish rebuilds what changed and makes it visible to Match.
-func (m *Matcher) publish() {
-	w := &m.state
-	if len(w.inDelta) > 32+w.baseSize/4 || w.deadN > 32+w.baseSize/4 {
+// publish rebuilds the levels that changed, merging when they are due.
+func (w *writerState) publish() {
+	base, mid, fresh := &w.levels[levelBase], &w.levels[levelMid], &w.levels[levelFresh]
+	switch {
+	case base.ndead > 32+base.live()/4 || mid.live() > max(512, base.live()/2):
 		w.rebuildAll()
-	} else {
-		w.rebuildDelta()
+		return
+	case fresh.live() > freshMax || mid.ndead > 32+mid.live()/2:
+		w.merge(mid, mid, fresh)
+	default:
+		w.rebuild(fresh)
 	}
-	m.snap.Store(w.snap)
+	if mid.live() > max(512, base.live()/2) {
+		w.rebuildAll()
+	}
 }
 
-func (w *writerState) sortedIDs(set func(string) bool) []string {
+// rebuildAll puts every pattern into the base level, renumbering paths.
+func (w *writerState) rebuildAll() {
+	w.paths = map[string]int32{}
+	base := &w.levels[levelBase]
 	var ids []string
-	for id := range w.live {
-		if set(id) {
+	for lv := range w.levels {
+		l := &w.levels[lv]
+		for _, id := range l.ids {
+			if _, ok := l.pos[id]; ok {
+				ids = append(ids, id)
+			}
+		}
+		*l = levelState{pos: map[string]int32{}, seg: &segment{}}
+	}
+	base.ids = ids
+	for i, id := range ids {
+		base.pos[id] = int32(i)
+		w.where[id] = levelBase
+	}
+	w.rebuild(base)
+	w.root = buildTrie(w.paths)
+}
+
+// merge rebuilds dst from the current patterns of the given levels, which
+// it empties.
+func (w *writerState) merge(dst *levelState, from ...*levelState) {
+	var ids []string
+	for _, l := range from {
+		for _, id := range l.ids {
+			if _, ok := l.pos[id]; ok {
+				ids = append(ids, id)
+			}
+		}
+	}
+	dstLevel := 0
+	for lv := range w.levels {
+		if &w.levels[lv] == dst {
+			dstLevel = lv
+		}
+	}
+	for _, l := range from {
+		*l = levelState{pos: map[string]int32{}, seg: &segment{}}
+	}
+	dst.ids = ids
+	for i, id := range ids {
+		dst.pos[id] = int32(i)
+		w.where[id] = dstLevel
+	}
+	w.rebuild(dst)
+	w.rebuild(&w.levels[levelFresh])
+}
+
+// rebuild compacts level l to its current patterns and indexes them.
+func (w *writerState) rebuild(l *levelState) {
+	ids := l.ids[:0:0]
+	for _, id := range l.ids {
+		if _, ok := l.pos[id]; ok {
 			ids = append(ids, id)
 		}
 	}
-	slices.SortFunc(ids, func(a, b string) int {
-		return int(w.order[a]) - int(w.order[b])
-	})
-	return ids
-}
-
-func (w *writerState) rebuildAll() {
-	ids := w.sortedIDs(func(string) bool { return true })
-	w.paths = map[string]int32{}
-	pats := make([]*compiled, len(ids))
-	for i, id := range ids {
-		pats[i] = w.live[id]
-		w.addPaths(pats[i])
-	}
-	root := buildTrie(w.paths)
-	base := buildSegment(ids, pats, w.pathID, len(w.paths))
-	w.inBase = make(map[string]int32, len(ids))
-	for i, id := range ids {
-		w.inBase[id] = int32(i)
-	}
-	w.inDelta = map[string]bool{}
-	w.deadN = 0
-	w.baseSize = len(ids)
-	w.snap = &snapshot{root: root, npaths: len(w.paths), base: base, delta: &segment{}}
-}
-
-func (w *writerState) rebuildDelta() {
-	ids := w.sortedIDs(func(id string) bool { return w.inDelta[id] })
+	l.ids, l.dead, l.ndead = ids, nil, 0
 	pats := make([]*compiled, len(ids))
 	grew := false
 	for i, id := range ids {
+		l.pos[id] = int32(i)
 		pats[i] = w.live[id]
 		grew = w.addPaths(pats[i]) || grew
 	}
-	root := w.snap.root
 	if grew {
-		root = buildTrie(w.paths)
+		w.root = buildTrie(w.paths)
 	}
-	delta := buildSegment(ids, pats, w.pathID, len(w.paths))
-	w.snap = &snapshot{root: root, npaths: len(w.paths), base: w.snap.base, dead: w.snap.dead, delta: delta}
+	l.seg = buildSegment(ids, pats, w.pathID, len(w.paths))
+}
+
+// view is the snapshot of the current state.
+func (w *writerState) view() *snapshot {
+	s := &snapshot{root: w.root, npaths: len(w.paths)}
+	for i := range w.levels {
+		s.levels[i] = levelView{seg: w.levels[i].seg, dead: w.levels[i].dead}
+	}
+	return s
 }
 
 // addPaths gives every path of p an id and reports whether any was new.
@@ -259,8 +324,14 @@ func (st *matchState) match(snap *snapshot, event []byte) ([]string, error) {
 	if err := st.scan(snap.root); err != nil {
 		return nil, err
 	}
-	if len(st.fields) == 0 && len(snap.base.always) == 0 && len(snap.delta.always) == 0 {
-		return nil, nil
+	if len(st.fields) == 0 {
+		always := false
+		for _, l := range snap.levels {
+			always = always || len(l.seg.always) > 0
+		}
+		if !always {
+			return nil, nil
+		}
 	}
 	// Link the fields of each path, in event order.
 	if cap(st.heads) < snap.npaths {
@@ -275,8 +346,10 @@ func (st *matchState) match(snap *snapshot, event []byte) ([]string, error) {
 		f.next = st.heads[f.path]
 		st.heads[f.path] = int32(i)
 	}
-	st.found = st.run(snap.base, snap.dead, st.found[:0])
-	st.found = st.run(snap.delta, nil, st.found)
+	st.found = st.found[:0]
+	for _, l := range snap.levels {
+		st.found = st.run(l.seg, l.dead, st.found)
+	}
 	if len(st.found) == 0 {
 		return nil, nil
 	}

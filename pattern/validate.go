@@ -42,11 +42,12 @@ func Test(pattern, event []byte) (bool, error) {
 	}
 	w := writerState{paths: map[string]int32{}}
 	w.addPaths(p)
-	snap := &snapshot{
-		root:   buildTrie(w.paths),
-		npaths: len(w.paths),
-		base:   buildSegment([]string{""}, []*compiled{p}, w.pathID, len(w.paths)),
-		delta:  &segment{},
+	snap := &snapshot{root: buildTrie(w.paths), npaths: len(w.paths)}
+	snap.levels[levelBase].seg = buildSegment([]string{""}, []*compiled{p}, w.pathID, len(w.paths))
+	for i := range snap.levels {
+		if snap.levels[i].seg == nil {
+			snap.levels[i].seg = &segment{}
+		}
 	}
 	var st matchState
 	ids, err := st.match(snap, event)
