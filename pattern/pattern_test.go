@@ -162,6 +162,7 @@ func TestMatchSemantics(t *testing.T) {
 		{"wildcard empty", `{"a":[{"wildcard":""}]}`, `{"a":""}`, true},
 		{"ip string is an address", `{"ip":["10.0.0.1"]}`, `{"ip":"010.000.000.001"}`, true},
 		{"ipv6 forms", `{"ip":["2001:db8::1"]}`, `{"ip":"2001:0db8:0:0:0:0:0:1"}`, true},
+		{"exactly compares text", `{"ip":[{"exactly":"10.0.0.1"}]}`, `{"ip":"010.0.0.1"}`, false},
 		{"cidr", `{"ip":[{"cidr":"10.0.0.0/24"}]}`, `{"ip":"10.0.0.255"}`, true},
 		{"cidr outside", `{"ip":[{"cidr":"10.0.0.0/24"}]}`, `{"ip":"10.0.1.0"}`, false},
 		{"cidr not an address", `{"ip":[{"cidr":"10.0.0.0/24"}]}`, `{"ip":"host"}`, false},
@@ -183,7 +184,7 @@ func TestMatchSemantics(t *testing.T) {
 				t.Errorf("%s on %s = %v, want %v", tc.pattern, tc.event, got, tc.want)
 			}
 			switch tc.name {
-			case "repeated key: first counts", "ip string is an address":
+			case "repeated key: first counts", "ip string is an address", "exactly compares text":
 				return // the reference models neither repeated keys nor zero-padded addresses
 			}
 			if ref, err := refMatch([]byte(tc.pattern), []byte(tc.event)); err != nil || ref != tc.want {
