@@ -58,6 +58,7 @@ type cond struct {
 // number, as an address) are computed at most once, into an evalCtx.
 type value struct {
 	raw     []byte // strings: decoded; numbers: the JSON text
+	num     decimal
 	kind    valKind
 	derived uint8 // which derived forms are computed
 	ext     int32 // index of the derived forms in the evalCtx
@@ -67,7 +68,9 @@ const (
 	haveFold uint8 = 1 << iota
 	haveNum
 	haveRT
+	isComparable
 	haveIP
+	haveExt // ext is allocated
 )
 
 // evalCtx holds the derived forms of one event's values.
@@ -78,8 +81,6 @@ type evalCtx struct {
 
 type valueExt struct {
 	folded []byte
-	num    decimal
-	rt     bool
 	ipOK   bool
 	ip4    bool
 	ip     [16]byte
@@ -91,9 +92,10 @@ func (ec *evalCtx) reset() {
 }
 
 func (v *value) extOf(ec *evalCtx) *valueExt {
-	if v.derived == 0 {
+	if v.derived&haveExt == 0 {
 		v.ext = int32(len(ec.exts))
 		ec.exts = append(ec.exts, valueExt{})
+		v.derived |= haveExt
 	}
 	return &ec.exts[v.ext]
 }
@@ -114,23 +116,21 @@ func (v *value) fold(ec *evalCtx) []byte {
 // next derived form is computed.
 func (v *value) dec(ec *evalCtx) *decimal {
 	if v.derived&haveNum == 0 {
-		x := v.extOf(ec)
-		x.num = parseDecimal(v.raw)
+		v.num = parseDecimal(v.raw)
 		v.derived |= haveNum
-		return &x.num
 	}
-	return &ec.exts[v.ext].num
+	return &v.num
 }
 
 // comparable reports whether a number value can be compared by value.
 func (v *value) comparable(ec *evalCtx) bool {
 	if v.derived&haveRT == 0 {
-		d := v.dec(ec)
-		x := &ec.exts[v.ext]
-		x.rt = eventComparable(d, v.raw)
+		if eventComparable(v.dec(ec), v.raw) {
+			v.derived |= isComparable
+		}
 		v.derived |= haveRT
 	}
-	return ec.exts[v.ext].rt
+	return v.derived&isComparable != 0
 }
 
 func (v *value) address(ec *evalCtx) ([16]byte, bool, bool) {

@@ -55,77 +55,96 @@ const maxExp = 1 << 28
 var pow10 = [20]uint64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
 	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19}
 
-// parseDecimal reads a syntactically valid JSON number.
+// parseDecimal reads a number known to be valid JSON.
 func parseDecimal(text []byte) decimal {
+	_, d := scanNumber(text)
+	return d
+}
+
+// scanNumber reads the JSON number at the start of b in one pass, returning
+// its length (0 when b does not start with a valid number) and its value.
+func scanNumber(b []byte) (int, decimal) {
 	var d decimal
 	i := 0
-	if i < len(text) && text[i] == '-' {
+	if i < len(b) && b[i] == '-' {
 		d.neg = true
 		i++
 	}
 	var mant uint64
-	sig := 0      // significant digits seen, trailing zeros included
-	lastNZ := 0   // sig at the last non-zero digit
-	intSig := 0   // significant digits before the point
-	leadFrac := 0 // zeros after the point before the first significant digit
-	point := false
-	for ; i < len(text); i++ {
-		c := text[i]
-		if c == '.' {
-			point = true
-			continue
-		}
-		if c-'0' >= 10 {
-			break
-		}
-		if sig == 0 && c == '0' {
-			if point {
-				leadFrac++
+	digits := 0 // significant digits read, trailing zeros included
+	intDigits := 0
+	leadFrac := 0 // zeros between the point and the first significant digit
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && b[i]-'1' < 9:
+		for ; i < len(b) && b[i]-'0' < 10; i++ {
+			if digits < 19 {
+				mant = mant*10 + uint64(b[i]-'0')
 			}
-			continue
+			digits++
 		}
-		sig++
-		if sig <= 19 {
-			mant = mant*10 + uint64(c-'0')
-		}
-		if c != '0' {
-			lastNZ = sig
-		}
-		if !point {
-			intSig++
-		}
+		intDigits = digits
+	default:
+		return 0, d
 	}
-	if sig == 0 {
-		return decimal{} // zero
+	if i < len(b) && b[i] == '.' {
+		i++
+		start := i
+		for ; i < len(b) && b[i]-'0' < 10; i++ {
+			c := uint64(b[i] - '0')
+			if digits == 0 && c == 0 {
+				leadFrac++
+				continue
+			}
+			if digits < 19 {
+				mant = mant*10 + c
+			}
+			digits++
+		}
+		if i == start {
+			return 0, d
+		}
 	}
 	e := 0
-	if i < len(text) && text[i]|0x20 == 'e' {
+	if i < len(b) && b[i]|0x20 == 'e' {
 		i++
 		eneg := false
-		if i < len(text) && (text[i] == '+' || text[i] == '-') {
-			eneg = text[i] == '-'
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			eneg = b[i] == '-'
 			i++
 		}
-		for ; i < len(text) && text[i]-'0' < 10; i++ {
+		start := i
+		for ; i < len(b) && b[i]-'0' < 10; i++ {
 			if e < maxExp {
-				e = e*10 + int(text[i]-'0')
+				e = e*10 + int(b[i]-'0')
 			}
+		}
+		if i == start {
+			return 0, d
 		}
 		if eneg {
 			e = -e
 		}
 	}
-	if sig < 19 {
-		mant *= pow10[19-sig]
+	if mant == 0 {
+		return i, decimal{} // zero, whatever its sign
 	}
-	exp := intSig + e
-	if intSig == 0 {
+	kept := min(digits, 19) // digits held in mant
+	n := digits
+	for mant%10 == 0 {
+		mant /= 10
+		kept--
+		n--
+	}
+	exp := intDigits + e
+	if intDigits == 0 {
 		exp = -leadFrac + e
 	}
-	d.mant = mant
-	d.n = int32(lastNZ)
+	d.mant = mant * pow10[19-kept]
+	d.n = int32(n)
 	d.exp = int32(max(-maxExp, min(maxExp, exp)))
-	return d
+	return i, d
 }
 
 func (d *decimal) isZero() bool { return d.mant == 0 }

@@ -2,7 +2,6 @@ package pattern
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/bits"
@@ -182,6 +181,23 @@ func (s *scanState) value(n *pathNode) error {
 		return nil
 	default:
 		start := s.pos
+		if c == '-' || c-'0' < 10 {
+			if n.id < 0 {
+				_, err := s.scalar()
+				return err
+			}
+			// A number at a path in use: read its value in the same pass.
+			k, d := scanNumber(s.ev[start:])
+			if k == 0 {
+				return s.fail("invalid number")
+			}
+			s.pos += k
+			s.add(n.id, vNumber, s.ev[start:s.pos])
+			f := &s.fields[len(s.fields)-1]
+			f.val.num = d
+			f.val.derived = haveNum
+			return nil
+		}
 		kind, err := s.scalar()
 		if err != nil || n.id < 0 {
 			return err
@@ -596,7 +612,6 @@ func (s *scanState) skipString() error {
 const (
 	lanes1 = 0x0101010101010101
 	lanes7 = 0x7F7F7F7F7F7F7F7F
-	lanes8 = 0x8080808080808080
 )
 
 // zeroLanes has the high bit set in exactly the bytes of x that are zero.
@@ -606,69 +621,57 @@ func zeroLanes(x uint64) uint64 {
 }
 
 // skipContainer passes over the object or array at s.pos by counting
-// brackets outside strings, eight bytes at a time: skipping unused parts of
-// events is most of the matcher's work on large events.
+// brackets outside strings, 64 bytes at a time: skipping the parts of events
+// no pattern looks into is most of the matcher's work on large events.
 func (s *scanState) skipContainer() error {
 	ev := s.ev
 	i := s.pos
 	depth := 0
-	var inStr uint64 // all ones inside a string
-	for i+8 <= len(ev) {
-		w := binary.LittleEndian.Uint64(ev[i:])
-		if zeroLanes(w^(lanes1*'\\')) != 0 {
-			// An escape: walk this word byte by byte, then carry on.
+	inStr := false
+	for i+64 <= len(ev) {
+		quote, bslash, open, closing := classify64(&ev[i])
+		if bslash != 0 {
+			// Escapes: walk this block byte by byte, then carry on.
 			var done bool
-			var str bool
-			i, depth, str, done = s.skipBytes(i, i+8, depth, inStr != 0)
+			i, depth, inStr, done = s.skipBytes(i, i+64, depth, inStr)
 			if done {
 				return nil
 			}
-			inStr = 0
-			if str {
-				inStr = ^uint64(0)
-			}
 			continue
 		}
-		q := zeroLanes(w ^ (lanes1 * '"'))
-		t := w | (lanes1 * 0x20) // folds '[' onto '{' and ']' onto '}'
-		open := zeroLanes(t ^ (lanes1 * '{'))
-		closing := zeroLanes(t ^ (lanes1 * '}'))
-		if q != 0 {
-			// Lanes at or after an odd number of quotes are inside a string.
-			p := q
-			p ^= p << 8
-			p ^= p << 16
-			p ^= p << 32
-			p ^= inStr & lanes8
-			open &^= p
-			closing &^= p
-			inStr = uint64(int64(p) >> 63)
-		} else if inStr != 0 {
-			i += 8
-			continue
+		// Bits at or after an odd number of quotes are inside a string.
+		p := quote
+		p ^= p << 1
+		p ^= p << 2
+		p ^= p << 4
+		p ^= p << 8
+		p ^= p << 16
+		p ^= p << 32
+		if inStr {
+			p = ^p
 		}
+		inStr = p>>63 != 0
+		open &^= p
+		closing &^= p
 		nc := bits.OnesCount64(closing)
-		if nc == 0 || nc < depth {
-			// The container cannot end in this word.
+		if nc < depth || nc == 0 {
+			// The container cannot end in this block.
 			depth += bits.OnesCount64(open) - nc
-			i += 8
+			i += 64
 			continue
 		}
-		for k := 0; k < 8; k++ {
-			lane := uint64(0x80) << (8 * k)
-			if open&lane != 0 {
+		for m := open | closing; m != 0; m &= m - 1 {
+			k := bits.TrailingZeros64(m)
+			if open>>k&1 != 0 {
 				depth++
-			} else if closing&lane != 0 {
-				depth--
-				if depth == 0 {
-					s.pos = i + k + 1
-					return nil
-				}
+			} else if depth--; depth == 0 {
+				s.pos = i + k + 1
+				return nil
 			}
 		}
-		i += 8
+		i += 64
 	}
-	if _, _, _, done := s.skipBytes(i, len(ev), depth, inStr != 0); done {
+	if _, _, _, done := s.skipBytes(i, len(ev), depth, inStr); done {
 		return nil
 	}
 	s.pos = len(ev)
