@@ -1,6 +1,7 @@
 package pattern
 
 import (
+	"encoding/binary"
 	"strconv"
 	"unsafe"
 )
@@ -74,6 +75,7 @@ func scanNumber(b []byte) (int, decimal) {
 	digits := 0 // significant digits read, trailing zeros included
 	intDigits := 0
 	leadFrac := 0 // zeros between the point and the first significant digit
+	lastTail := 0 // position of the last non-zero digit after the 19th
 	switch {
 	case i < len(b) && b[i] == '0':
 		i++
@@ -81,6 +83,8 @@ func scanNumber(b []byte) (int, decimal) {
 		for ; i < len(b) && b[i]-'0' < 10; i++ {
 			if digits < 19 {
 				mant = mant*10 + uint64(b[i]-'0')
+			} else if b[i] != '0' {
+				lastTail = digits + 1
 			}
 			digits++
 		}
@@ -91,6 +95,19 @@ func scanNumber(b []byte) (int, decimal) {
 	if i < len(b) && b[i] == '.' {
 		i++
 		start := i
+		if digits > 0 {
+			// Fraction digits come in runs; take eight at a time while the
+			// mantissa has room for them.
+			for digits+8 <= 19 && i+8 <= len(b) {
+				v, ok := eightDigits(b[i:])
+				if !ok {
+					break
+				}
+				mant = mant*100000000 + v
+				digits += 8
+				i += 8
+			}
+		}
 		for ; i < len(b) && b[i]-'0' < 10; i++ {
 			c := uint64(b[i] - '0')
 			if digits == 0 && c == 0 {
@@ -99,6 +116,8 @@ func scanNumber(b []byte) (int, decimal) {
 			}
 			if digits < 19 {
 				mant = mant*10 + c
+			} else if c != 0 {
+				lastTail = digits + 1
 			}
 			digits++
 		}
@@ -131,11 +150,13 @@ func scanNumber(b []byte) (int, decimal) {
 		return i, decimal{} // zero, whatever its sign
 	}
 	kept := min(digits, 19) // digits held in mant
-	n := digits
+	n := lastTail
 	for mant%10 == 0 {
 		mant /= 10
 		kept--
-		n--
+	}
+	if n == 0 {
+		n = kept
 	}
 	exp := intDigits + e
 	if intDigits == 0 {
@@ -145,6 +166,22 @@ func scanNumber(b []byte) (int, decimal) {
 	d.n = int32(n)
 	d.exp = int32(max(-maxExp, min(maxExp, exp)))
 	return i, d
+}
+
+// eightDigits reads the eight bytes at the start of b as decimal digits.
+func eightDigits(b []byte) (uint64, bool) {
+	w := binary.LittleEndian.Uint64(b)
+	// Every byte must be '0'..'9': after subtracting '0', no lane may have
+	// borrowed, and adding 6 to each must not carry into bit 4.
+	v := w - 0x3030303030303030
+	if (w&0xf0f0f0f0f0f0f0f0) != 0x3030303030303030 || (v+0x0606060606060606)&0xf0f0f0f0f0f0f0f0 != 0 {
+		return 0, false
+	}
+	// Combine pairs, then quads, then the two halves: the first byte is the
+	// most significant digit.
+	v = (v * 10) + (v >> 8)
+	v = ((v & 0x000000ff000000ff) * (100 + (1000000 << 32)) + ((v >> 16) & 0x000000ff000000ff) * (1 + (10000 << 32))) >> 32
+	return v, true
 }
 
 func (d *decimal) isZero() bool { return d.mant == 0 }

@@ -1,0 +1,85 @@
+package pattern
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestEightDigits(t *testing.T) {
+	for _, s := range []string{"00000000", "12345678", "99999999", "42200352", "1234567x", "/2345678", ":2345678", "12345:78"} {
+		v, ok := eightDigits([]byte(s))
+		want, err := strconv.ParseUint(s, 10, 64)
+		if ok != (err == nil) || (ok && v != want) {
+			t.Errorf("eightDigits(%q) = %d %v, want %d %v", s, v, ok, want, err == nil)
+		}
+	}
+}
+
+// checkNumber compares scanNumber with encoding/json (validity) and
+// math/big (value, significant digits).
+func checkNumber(t *testing.T, s string) {
+	n, d := scanNumber([]byte(s))
+	valid := json.Valid([]byte(s)) && s != "" && strings.TrimSpace(s) == s && (s[0] == '-' || s[0] >= '0' && s[0] <= '9')
+	if valid != (n == len(s) && n > 0) {
+		t.Fatalf("scanNumber(%q) length %d, valid JSON number %v", s, n, valid)
+	}
+	if !valid {
+		return
+	}
+	r, ok := new(big.Rat).SetString(s)
+	if !ok {
+		return // an exponent too large for math/big
+	}
+	if got, want := d.isZero(), r.Sign() == 0; got != want {
+		t.Fatalf("scanNumber(%q) zero = %v", s, got)
+	}
+	if r.Sign() != 0 && int(d.n) != refDigits(s) {
+		t.Fatalf("scanNumber(%q) digits = %d, want %d", s, d.n, refDigits(s))
+	}
+	if d.n > 19 {
+		return // beyond what decimals compare
+	}
+	// The decimal must order like the exact value against a few neighbours.
+	for _, other := range []string{"0", "1", "-1", "122.42200352825247", "-122.42200352825247", "1e-300", "3e2", s} {
+		_, od := scanNumber([]byte(other))
+		or, _ := new(big.Rat).SetString(other)
+		if got, want := cmpDecimal(&d, &od), r.Cmp(or); got != want {
+			t.Fatalf("cmpDecimal(%s, %s) = %d, want %d", s, other, got, want)
+		}
+	}
+}
+
+func TestScanNumber(t *testing.T) {
+	for _, s := range []string{"0", "-0", "0.0", "1", "10", "100", "1.5", "-122.42200352825247", "37.808835019815085",
+		"0.000123", "1e10", "1E+10", "1e-10", "12345678901234567890", "1.2345678901234567890123", "0.1000000000000000000",
+		"-", "01", "1.", ".5", "1e", "1e+", "--1", "1.2.3", "+1", "0x10", "9007199254740993", "1e400", "123456789.123456789"} {
+		checkNumber(t, s)
+	}
+	r := rand.New(rand.NewPCG(7, 8))
+	for i := 0; i < 20000; i++ {
+		s := ""
+		if r.IntN(2) == 0 {
+			s = "-"
+		}
+		s += strconv.FormatUint(r.Uint64()>>r.IntN(64), 10)
+		if r.IntN(2) == 0 {
+			s += "." + fmt.Sprintf("%0*d", r.IntN(20)+1, r.Uint64()>>r.IntN(64))
+		}
+		if r.IntN(3) == 0 {
+			s += fmt.Sprintf("e%d", r.IntN(40)-20)
+		}
+		checkNumber(t, s)
+	}
+}
+
+func FuzzScanNumber(f *testing.F) {
+	for _, s := range []string{"0", "-122.42200352825247", "1e-5", "123456789012345678901234", "0.00000000000000000001"} {
+		f.Add(s)
+	}
+	f.Fuzz(checkNumber)
+}
