@@ -180,7 +180,7 @@ func eightDigits(b []byte) (uint64, bool) {
 	// Combine pairs, then quads, then the two halves: the first byte is the
 	// most significant digit.
 	v = (v * 10) + (v >> 8)
-	v = ((v & 0x000000ff000000ff) * (100 + (1000000 << 32)) + ((v >> 16) & 0x000000ff000000ff) * (1 + (10000 << 32))) >> 32
+	v = ((v&0x000000ff000000ff)*(100+(1000000<<32)) + ((v>>16)&0x000000ff000000ff)*(1+(10000<<32))) >> 32
 	return v, true
 }
 
