@@ -2,6 +2,7 @@ package pattern
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"strconv"
 	"unsafe"
 )
@@ -80,14 +81,7 @@ func scanNumber(b []byte) (int, decimal) {
 	case i < len(b) && b[i] == '0':
 		i++
 	case i < len(b) && b[i]-'1' < 9:
-		for ; i < len(b) && b[i]-'0' < 10; i++ {
-			if digits < 19 {
-				mant = mant*10 + uint64(b[i]-'0')
-			} else if b[i] != '0' {
-				lastTail = digits + 1
-			}
-			digits++
-		}
+		i, mant, digits, lastTail = addDigits(b, i, mant, digits, lastTail)
 		intDigits = digits
 	default:
 		return 0, d
@@ -95,32 +89,13 @@ func scanNumber(b []byte) (int, decimal) {
 	if i < len(b) && b[i] == '.' {
 		i++
 		start := i
-		if digits > 0 {
-			// Fraction digits come in runs; take eight at a time while the
-			// mantissa has room for them.
-			for digits+8 <= 19 && i+8 <= len(b) {
-				v, ok := eightDigits(b[i:])
-				if !ok {
-					break
-				}
-				mant = mant*100000000 + v
-				digits += 8
-				i += 8
+		if digits == 0 {
+			for i < len(b) && b[i] == '0' {
+				leadFrac++ // zeros before the first significant digit
+				i++
 			}
 		}
-		for ; i < len(b) && b[i]-'0' < 10; i++ {
-			c := uint64(b[i] - '0')
-			if digits == 0 && c == 0 {
-				leadFrac++
-				continue
-			}
-			if digits < 19 {
-				mant = mant*10 + c
-			} else if c != 0 {
-				lastTail = digits + 1
-			}
-			digits++
-		}
+		i, mant, digits, lastTail = addDigits(b, i, mant, digits, lastTail)
 		if i == start {
 			return 0, d
 		}
@@ -168,20 +143,47 @@ func scanNumber(b []byte) (int, decimal) {
 	return i, d
 }
 
-// eightDigits reads the eight bytes at the start of b as decimal digits.
-func eightDigits(b []byte) (uint64, bool) {
-	w := binary.LittleEndian.Uint64(b)
-	// Every byte must be '0'..'9': after subtracting '0', no lane may have
-	// borrowed, and adding 6 to each must not carry into bit 4.
-	v := w - 0x3030303030303030
-	if (w&0xf0f0f0f0f0f0f0f0) != 0x3030303030303030 || (v+0x0606060606060606)&0xf0f0f0f0f0f0f0f0 != 0 {
-		return 0, false
+// addDigits adds the run of digits at b[i:] to a mantissa holding digits
+// digits: eight at a time while they fit, one by one past the 19th (where
+// only the position of the last non-zero one matters) or near the end.
+func addDigits(b []byte, i int, mant uint64, digits, lastTail int) (int, uint64, int, int) {
+	for i+8 <= len(b) && digits+8 <= 19 {
+		k, v := digitRun(b[i : i+8])
+		mant = mant*pow10[k] + v
+		digits += k
+		i += k
+		if k < 8 {
+			return i, mant, digits, lastTail
+		}
 	}
-	// Combine pairs, then quads, then the two halves: the first byte is the
-	// most significant digit.
-	v = (v * 10) + (v >> 8)
-	v = ((v&0x000000ff000000ff)*(100+(1000000<<32)) + ((v>>16)&0x000000ff000000ff)*(1+(10000<<32))) >> 32
-	return v, true
+	for ; i < len(b) && b[i]-'0' < 10; i++ {
+		if digits < 19 {
+			mant = mant*10 + uint64(b[i]-'0')
+		} else if b[i] != '0' {
+			lastTail = digits + 1
+		}
+		digits++
+	}
+	return i, mant, digits, lastTail
+}
+
+// digitRun reads the run of decimal digits at the start of the eight bytes
+// of b: k digits (0 to 8) and their value.
+func digitRun(b []byte) (k int, v uint64) {
+	w := binary.LittleEndian.Uint64(b)
+	x := w - 0x3030303030303030
+	// A byte is a digit when its high nibble is 3 and its low one below 10.
+	bad := (w & 0xf0f0f0f0f0f0f0f0) ^ 0x3030303030303030 | ((w&0x0f0f0f0f0f0f0f0f)+0x0606060606060606)&0xf0f0f0f0f0f0f0f0
+	k = bits.TrailingZeros64(^zeroLanes(bad)&0x8080808080808080) >> 3
+	if k == 0 {
+		return 0, 0
+	}
+	// Keep the k digits, as the most significant lanes, and combine pairs,
+	// quads and halves (the first byte is the first digit).
+	x <<= 8 * (8 - k)
+	x = x*10 + x>>8
+	x = ((x&0x000000ff000000ff)*(100+(1000000<<32)) + ((x>>16)&0x000000ff000000ff)*(1+(10000<<32))) >> 32
+	return k, x
 }
 
 func (d *decimal) isZero() bool { return d.mant == 0 }

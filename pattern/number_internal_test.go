@@ -10,12 +10,24 @@ import (
 	"testing"
 )
 
-func TestEightDigits(t *testing.T) {
-	for _, s := range []string{"00000000", "12345678", "99999999", "42200352", "1234567x", "/2345678", ":2345678", "12345:78"} {
-		v, ok := eightDigits([]byte(s))
-		want, err := strconv.ParseUint(s, 10, 64)
-		if ok != (err == nil) || (ok && v != want) {
-			t.Errorf("eightDigits(%q) = %d %v, want %d %v", s, v, ok, want, err == nil)
+func TestDigitRun(t *testing.T) {
+	for _, s := range []string{"00000000", "12345678", "99999999", "42200352", "1234567x", "/2345678", ":2345678",
+		"12345:78", "x2345678", "1,345678", "9}", "07"} {
+		b := []byte(s + "########")
+		k, v := digitRun(b)
+		wantK := 0
+		for wantK < 8 && s[wantK] >= '0' && s[wantK] <= '9' && wantK < len(s) {
+			wantK++
+			if wantK == len(s) {
+				break
+			}
+		}
+		want := uint64(0)
+		if wantK > 0 {
+			want, _ = strconv.ParseUint(s[:wantK], 10, 64)
+		}
+		if k != wantK || v != want {
+			t.Errorf("digitRun(%q) = %d, %d; want %d, %d", s, k, v, wantK, want)
 		}
 	}
 }
