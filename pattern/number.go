@@ -66,6 +66,11 @@ func parseDecimal(text []byte) decimal {
 // scanNumber reads the JSON number at the start of b in one pass, returning
 // its length (0 when b does not start with a valid number) and its value.
 func scanNumber(b []byte) (int, decimal) {
+	if len(b) >= 32 {
+		if n, d, ok := scanNumberWords(b); ok {
+			return n, d
+		}
+	}
 	var d decimal
 	i := 0
 	if i < len(b) && b[i] == '-' {
@@ -167,23 +172,82 @@ func addDigits(b []byte, i int, mant uint64, digits, lastTail int) (int, uint64,
 	return i, mant, digits, lastTail
 }
 
+// scanNumberWords reads the common shape of number, -?[1-9]d{0,6}(.d{1,16})?
+// with at most 19 digits and no exponent, a word at a time; ok is false for
+// anything else, which scanNumber then reads digit by digit. b must have 32
+// bytes.
+func scanNumberWords(b []byte) (n int, d decimal, ok bool) {
+	i := 0
+	if b[0] == '-' {
+		d.neg = true
+		i = 1
+	}
+	if b[i]-'1' >= 9 {
+		return 0, d, false
+	}
+	w := binary.LittleEndian.Uint64(b[i:])
+	k := runLen(w)
+	if k == 8 {
+		return 0, d, false
+	}
+	mant := runValue(w, k)
+	i += k
+	intDigits, digits := k, k
+	if b[i] == '.' {
+		w = binary.LittleEndian.Uint64(b[i+1:])
+		k = runLen(w)
+		if k == 0 {
+			return 0, d, false
+		}
+		mant = mant*pow10[k] + runValue(w, k)
+		digits += k
+		i += 1 + k
+		if k == 8 {
+			w = binary.LittleEndian.Uint64(b[i:])
+			if k = runLen(w); k == 8 || digits+k > 19 {
+				return 0, d, false
+			}
+			mant = mant*pow10[k] + runValue(w, k)
+			digits += k
+			i += k
+		}
+	}
+	if b[i]|0x20 == 'e' {
+		return 0, d, false
+	}
+	for mant%10 == 0 { // the first digit is not zero, so this ends
+		mant /= 10
+		digits--
+	}
+	d.mant = mant * pow10[19-digits]
+	d.n = int32(digits)
+	d.exp = int32(intDigits)
+	return i, d, true
+}
+
+// runLen counts the decimal digits that start the word w (its first byte
+// is the lowest): 0 to 8.
+func runLen(w uint64) int {
+	// A byte is a digit when its high nibble is 3 and its low one below 10.
+	bad := (w&0xf0f0f0f0f0f0f0f0)^0x3030303030303030 | ((w&0x0f0f0f0f0f0f0f0f)+0x0606060606060606)&0xf0f0f0f0f0f0f0f0
+	return bits.TrailingZeros64(^zeroLanes(bad)&0x8080808080808080) >> 3
+}
+
+// runValue is the value of the first k digits of the word w.
+func runValue(w uint64, k int) uint64 {
+	// Keep the k digits, as the most significant lanes, and combine pairs,
+	// quads and halves (the first byte is the first digit).
+	x := (w - 0x3030303030303030) << (8 * (8 - k))
+	x = x*10 + x>>8
+	return ((x&0x000000ff000000ff)*(100+(1000000<<32)) + ((x>>16)&0x000000ff000000ff)*(1+(10000<<32))) >> 32
+}
+
 // digitRun reads the run of decimal digits at the start of the eight bytes
 // of b: k digits (0 to 8) and their value.
 func digitRun(b []byte) (k int, v uint64) {
 	w := binary.LittleEndian.Uint64(b)
-	x := w - 0x3030303030303030
-	// A byte is a digit when its high nibble is 3 and its low one below 10.
-	bad := (w & 0xf0f0f0f0f0f0f0f0) ^ 0x3030303030303030 | ((w&0x0f0f0f0f0f0f0f0f)+0x0606060606060606)&0xf0f0f0f0f0f0f0f0
-	k = bits.TrailingZeros64(^zeroLanes(bad)&0x8080808080808080) >> 3
-	if k == 0 {
-		return 0, 0
-	}
-	// Keep the k digits, as the most significant lanes, and combine pairs,
-	// quads and halves (the first byte is the first digit).
-	x <<= 8 * (8 - k)
-	x = x*10 + x>>8
-	x = ((x&0x000000ff000000ff)*(100+(1000000<<32)) + ((x>>16)&0x000000ff000000ff)*(1+(10000<<32))) >> 32
-	return k, x
+	k = runLen(w)
+	return k, runValue(w, k)
 }
 
 func (d *decimal) isZero() bool { return d.mant == 0 }

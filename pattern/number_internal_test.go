@@ -36,6 +36,11 @@ func TestDigitRun(t *testing.T) {
 // math/big (value, significant digits).
 func checkNumber(t *testing.T, s string) {
 	n, d := scanNumber([]byte(s))
+	// Followed by more of an event, as in practice: the word-at-a-time path.
+	pn, pd := scanNumber([]byte(s + `,"padding":"................................"}`))
+	if pn != n || pd != d {
+		t.Fatalf("scanNumber(%q) = %d %+v alone, %d %+v inside an event", s, n, d, pn, pd)
+	}
 	valid := json.Valid([]byte(s)) && s != "" && strings.TrimSpace(s) == s && (s[0] == '-' || s[0] >= '0' && s[0] <= '9')
 	if valid != (n == len(s) && n > 0) {
 		t.Fatalf("scanNumber(%q) length %d, valid JSON number %v", s, n, valid)

@@ -194,9 +194,10 @@ func TestMatchSemantics(t *testing.T) {
 	}
 }
 
-// TestEarlyStop pins down what the matcher does not read: once every object
-// it is in has shown each name the patterns use, the rest is skipped, so
-// later repeats and trailing garbage go unseen.
+// TestEarlyStop pins down what the matcher does not read: once an object has
+// shown each name the patterns use there, the rest of it is skipped (the
+// rest of the event, when that holds for every object it is in), so later
+// repeats and trailing garbage go unseen.
 func TestEarlyStop(t *testing.T) {
 	m := NewMatcher()
 	if err := m.Add("p", []byte(`{"a":{"b":["x"]}}`)); err != nil {
@@ -207,9 +208,11 @@ func TestEarlyStop(t *testing.T) {
 		want  bool
 	}{
 		{`{"a":{"b":"x"},"a.b":"y"}`, true},
+		{`{"a":[{"b":"y","b":"x"}]}`, false}, // inside arrays too, the first counts
 		{`{"a":{"b":"y"},"a.b":"x"}`, false}, // read no further than "a"
 		{`{"a.b":"x","a":{"b":"y"}}`, true},  // a dotted key before counts
 		{`{"a":{"b":"x"}} trailing`, true},
+		{`{"z":[{"a":{"b":"y"},"a.b":"x"}],"a":{"b":"x"}}`, true},
 	} {
 		ids, err := m.Match([]byte(tc.event))
 		if err != nil || (len(ids) == 1) != tc.want {

@@ -47,8 +47,9 @@ func (n *pathNode) child(name []byte) int {
 		return -1
 	}
 	for i := range n.children {
-		// Comparing the first byte first saves a call on most misses.
-		if e := &n.children[i]; len(e.name) == len(name) && e.name[0] == name[0] && e.name == string(name) {
+		// Comparing the first byte first saves a call on most misses, and
+		// one-byte names need nothing more.
+		if e := &n.children[i]; len(e.name) == len(name) && e.name[0] == name[0] && (len(name) == 1 || e.name == string(name)) {
 			return i
 		}
 	}
@@ -301,6 +302,11 @@ func (s *scanState) object(n *pathNode) error {
 		}
 		if s.open == 0 {
 			return errStop
+		}
+		if need == 0 && n.allMask != 0 {
+			// Every name the patterns use here has been seen: what follows
+			// could only repeat one (the first counts) or name nothing used.
+			return s.skipFrom(s.pos, 1)
 		}
 		i = s.pos
 		for i < len(ev) && isSpace[ev[i]] {
@@ -624,10 +630,21 @@ func zeroLanes(x uint64) uint64 {
 // brackets outside strings, 64 bytes at a time: skipping the parts of events
 // no pattern looks into is most of the matcher's work on large events.
 func (s *scanState) skipContainer() error {
+	return s.skipFrom(s.pos, 0)
+}
+
+// skipFrom skips from i, depth brackets deep (outside strings), to the
+// bracket that closes the outermost one.
+func (s *scanState) skipFrom(i, depth int) error {
 	ev := s.ev
-	i := s.pos
-	depth := 0
 	inStr := false
+	if depth > 0 {
+		// What remains of an object is often short: try a few bytes first.
+		var done bool
+		if i, depth, inStr, done = s.skipBytes(i, i+24, depth, false); done {
+			return nil
+		}
+	}
 	for i+64 <= len(ev) {
 		quote, bslash, open, closing := classify64(&ev[i])
 		if bslash != 0 {
