@@ -229,7 +229,7 @@ func scanNumberWords(b []byte) (n int, d decimal, ok bool) {
 // is the lowest): 0 to 8.
 func runLen(w uint64) int {
 	// A byte is a digit when its high nibble is 3 and its low one below 10.
-	bad := (w&0xf0f0f0f0f0f0f0f0)^0x3030303030303030 | ((w&0x0f0f0f0f0f0f0f0f)+0x0606060606060606)&0xf0f0f0f0f0f0f0f0
+	bad := (w & 0xf0f0f0f0f0f0f0f0) ^ 0x3030303030303030 | ((w&0x0f0f0f0f0f0f0f0f)+0x0606060606060606)&0xf0f0f0f0f0f0f0f0
 	return bits.TrailingZeros64(^zeroLanes(bad)&0x8080808080808080) >> 3
 }
 
