@@ -252,6 +252,24 @@ func checkAgainstReference(t *testing.T, recipe []byte) {
 		}
 		t.Fatalf("event %s\npatterns:%s\nMatcher: %v\nreference: %v", event, desc.String(), got, want)
 	}
+	// Replacing a pattern changes its outcome only.
+	if len(ids) > 0 {
+		p := genPattern(c, "", 0, map[string]bool{})
+		if m.Add(ids[0], []byte(p)) == nil {
+			pats[ids[0]] = p
+			ok, _ := refMatch([]byte(p), []byte(event))
+			want = slices.DeleteFunc(want, func(s string) bool { return s == ids[0] })
+			if ok {
+				want = append(want, ids[0])
+				slices.Sort(want)
+			}
+			got, _ := m.Match([]byte(event))
+			slices.Sort(got)
+			if !slices.Equal(got, want) {
+				t.Fatalf("after replacing %s by %s: got %v, want %v (event %s)", ids[0], p, got, want, event)
+			}
+		}
+	}
 	// Removing a pattern leaves the others' outcomes alone.
 	if len(ids) > 1 {
 		m.Remove(ids[0])

@@ -60,6 +60,18 @@ type levelState struct {
 
 func (l *levelState) live() int { return len(l.ids) - l.ndead }
 
+// current appends to ids the level's current patterns, in order. An id
+// replaced within the level appears more than once in l.ids; only the
+// entry l.pos points at is current.
+func (l *levelState) current(ids []string) []string {
+	for i, id := range l.ids {
+		if p, ok := l.pos[id]; ok && int(p) == i {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
 type writerState struct {
 	live   map[string]*compiled
 	where  map[string]int // the level holding each id's current version
@@ -163,11 +175,7 @@ func (w *writerState) rebuildAll() {
 	var ids []string
 	for lv := range w.levels {
 		l := &w.levels[lv]
-		for _, id := range l.ids {
-			if _, ok := l.pos[id]; ok {
-				ids = append(ids, id)
-			}
-		}
+		ids = l.current(ids)
 		*l = levelState{pos: map[string]int32{}, seg: &segment{}}
 	}
 	base.ids = ids
@@ -184,11 +192,7 @@ func (w *writerState) rebuildAll() {
 func (w *writerState) merge(dst *levelState, from ...*levelState) {
 	var ids []string
 	for _, l := range from {
-		for _, id := range l.ids {
-			if _, ok := l.pos[id]; ok {
-				ids = append(ids, id)
-			}
-		}
+		ids = l.current(ids)
 	}
 	dstLevel := 0
 	for lv := range w.levels {
@@ -210,12 +214,7 @@ func (w *writerState) merge(dst *levelState, from ...*levelState) {
 
 // rebuild compacts level l to its current patterns and indexes them.
 func (w *writerState) rebuild(l *levelState) {
-	ids := l.ids[:0:0]
-	for _, id := range l.ids {
-		if _, ok := l.pos[id]; ok {
-			ids = append(ids, id)
-		}
-	}
+	ids := l.current(nil)
 	l.ids, l.dead, l.ndead = ids, nil, 0
 	pats := make([]*compiled, len(ids))
 	grew := false

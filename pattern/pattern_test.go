@@ -350,3 +350,17 @@ func TestMatcherConcurrent(t *testing.T) {
 	close(stop)
 	wg.Wait()
 }
+
+func TestMatcherReplaceInPlace(t *testing.T) {
+	m := NewMatcher()
+	for i := 0; i < 200; i++ { // through merges and rebuilds
+		m.Add("same", []byte(`{"a":["x"]}`))
+		if i%7 == 0 {
+			m.Add(fmt.Sprintf("other%d", i), []byte(`{"b":["y"]}`))
+		}
+		ids, err := m.Match([]byte(`{"a":"x"}`))
+		if err != nil || !slices.Equal(ids, []string{"same"}) {
+			t.Fatalf("after %d replacements: %v, %v", i+1, ids, err)
+		}
+	}
+}
