@@ -24,8 +24,6 @@ const (
 	opRange       // numeric
 	opExists      // exists: true
 	opCIDR        // cidr
-	opNone        // matches nothing; the placeholder of an absence-only slot
-	opKindCount
 )
 
 // valKind is the JSON type of an event value.
