@@ -114,7 +114,9 @@ func (v *value) fold(ec *evalCtx) []byte {
 // next derived form is computed.
 func (v *value) dec(ec *evalCtx) *decimal {
 	if v.derived&haveNum == 0 {
-		v.num = parseDecimal(v.raw)
+		// raw is a slice of the event: reading on past its end (to what
+		// follows the number) lets the number be read a word at a time.
+		_, v.num = scanNumber(v.raw[:cap(v.raw)])
 		v.derived |= haveNum
 	}
 	return &v.num

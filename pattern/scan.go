@@ -2,6 +2,7 @@ package pattern
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/bits"
@@ -187,16 +188,14 @@ func (s *scanState) value(n *pathNode) error {
 				_, err := s.scalar()
 				return err
 			}
-			// A number at a path in use: read its value in the same pass.
-			k, d := scanNumber(s.ev[start:])
+			// A number at a path in use: checked now, read when a condition
+			// asks for its value.
+			k := numberLen(s.ev[start:])
 			if k == 0 {
 				return s.fail("invalid number")
 			}
 			s.pos += k
 			s.add(n.id, vNumber, s.ev[start:s.pos])
-			f := &s.fields[len(s.fields)-1]
-			f.val.num = d
-			f.val.derived = haveNum
 			return nil
 		}
 		kind, err := s.scalar()
@@ -412,6 +411,11 @@ func (s *scanState) scalar() (valKind, error) {
 
 // numberLen returns the length of the JSON number at the start of b, or 0.
 func numberLen(b []byte) int {
+	if len(b) >= 32 {
+		if n := numberLenWords(b); n > 0 {
+			return n
+		}
+	}
 	i := 0
 	if i < len(b) && b[i] == '-' {
 		i++
@@ -445,6 +449,41 @@ func numberLen(b []byte) int {
 		if i == j {
 			return 0
 		}
+	}
+	return i
+}
+
+// numberLenWords measures the common shape of number, -?[1-9]d{0,6}(.d+)?
+// with no exponent, a word at a time; 0 means "measure it byte by byte".
+// b must have 32 bytes.
+func numberLenWords(b []byte) int {
+	i := 0
+	if b[0] == '-' {
+		i = 1
+	}
+	if b[i]-'1' >= 9 {
+		return 0
+	}
+	k := runLen(binary.LittleEndian.Uint64(b[i:]))
+	if k == 8 {
+		return 0
+	}
+	i += k
+	if b[i] == '.' {
+		k = runLen(binary.LittleEndian.Uint64(b[i+1:]))
+		if k == 0 {
+			return 0
+		}
+		i += 1 + k
+		if k == 8 {
+			if k = runLen(binary.LittleEndian.Uint64(b[i:])); k == 8 {
+				return 0
+			}
+			i += k
+		}
+	}
+	if b[i]|0x20 == 'e' {
+		return 0
 	}
 	return i
 }
