@@ -11,16 +11,17 @@ import (
 // operand must be exactly the shortest decimal of its double (300, 300.0 and
 // 3e2 are; 0.10000000000000001 is not, and is refused with "Cannot compare
 // number"). Between two such numbers the order of the doubles is the order
-// of the decimals, so the matcher compares decimals digit by digit and never
-// converts on the hot path.
+// of the decimals, so the matcher compares decimals, as integers, and never
+// converts to floating point on the hot path.
 //
 // An event's number compares when it has at most 17 significant digits and
 // a magnitude from 1e-307 up to 1e308 (beyond that, only when it is the
 // shortest form of its double); longer numbers, or ones out of the range of
-// doubles, match no numeric condition, as in EventBridge's engine. That engine also refuses
-// 16- and 17-digit numbers that are not the shortest form of their double;
-// trailbridge compares those by their exact value instead (docs/patterns.md
-// explains why), which spares a float conversion per compared value.
+// doubles, match no numeric condition, as in EventBridge's engine. That
+// engine also refuses 16- and 17-digit numbers that are not the shortest
+// form of their double; trailbridge compares those by their exact value
+// (docs/patterns.md explains why), which spares a float conversion per
+// compared value.
 
 // decimal is a JSON number as sign × 0.D1D2D3… × 10^exp, where D1 is its
 // first significant digit. mant holds the first 19 significant digits as an
