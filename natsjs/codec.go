@@ -1,0 +1,152 @@
+package natsjs
+
+import (
+	"encoding/binary"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/trailbridge/trailbridge"
+)
+
+// groupVersion starts every events message, so that the format can change
+// without misreading messages written by an older version.
+const groupVersion = 1
+
+// appendGroup encodes accepted events as one message body:
+// version, then per event uvarint-prefixed bus and JSON and a varint
+// ingestion time in Unix microseconds.
+func appendGroup(b []byte, evs []trailbridge.Accepted) []byte {
+	b = append(b, groupVersion)
+	for _, ev := range evs {
+		b = appendEvent(b, ev)
+	}
+	return b
+}
+
+// appendEvent appends one event to a group begun with groupVersion.
+func appendEvent(b []byte, ev trailbridge.Accepted) []byte {
+	b = binary.AppendUvarint(b, uint64(len(ev.Bus)))
+	b = append(b, ev.Bus...)
+	b = binary.AppendVarint(b, ev.Ingested.UnixMicro())
+	b = binary.AppendUvarint(b, uint64(len(ev.Event)))
+	return append(b, ev.Event...)
+}
+
+// groupSize is the encoded size of one event, within a few bytes.
+func groupSize(ev trailbridge.Accepted) int {
+	return len(ev.Bus) + len(ev.Event) + 3*binary.MaxVarintLen64
+}
+
+var errBadGroup = errors.New("malformed events message")
+
+// readGroup decodes a message written by appendGroup. The events' byte
+// slices alias b.
+func readGroup(b []byte) ([]trailbridge.Accepted, error) {
+	if len(b) == 0 || b[0] != groupVersion {
+		return nil, errBadGroup
+	}
+	b = b[1:]
+	var out []trailbridge.Accepted
+	for len(b) > 0 {
+		bus, rest, ok := readBytes(b)
+		if !ok {
+			return nil, errBadGroup
+		}
+		us, n := binary.Varint(rest)
+		if n <= 0 {
+			return nil, errBadGroup
+		}
+		ev, rest, ok := readBytes(rest[n:])
+		if !ok {
+			return nil, errBadGroup
+		}
+		out = append(out, trailbridge.Accepted{Bus: string(bus), Event: ev, Ingested: time.UnixMicro(us).UTC()})
+		b = rest
+	}
+	return out, nil
+}
+
+func readBytes(b []byte) (v, rest []byte, ok bool) {
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n > uint64(len(b)-k) {
+		return nil, nil, false
+	}
+	return b[k : k+int(n)], b[k+int(n):], true
+}
+
+// escapeToken makes a name one subject or key token: '.', '=', '*', '>'
+// and anything outside printable ASCII become =XX.
+func escapeToken(s string) string {
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if needsEscape(s[i]) {
+			clean = false
+			break
+		}
+	}
+	if clean && s != "" {
+		return s
+	}
+	var sb strings.Builder
+	if s == "" {
+		return "=" // an empty token is not allowed; no name is "="
+	}
+	const hex = "0123456789ABCDEF"
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if needsEscape(c) {
+			sb.WriteByte('=')
+			sb.WriteByte(hex[c>>4])
+			sb.WriteByte(hex[c&15])
+		} else {
+			sb.WriteByte(c)
+		}
+	}
+	return sb.String()
+}
+
+func needsEscape(c byte) bool {
+	switch {
+	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_', c == '/':
+		return false
+	}
+	return true
+}
+
+// unescapeToken reverses escapeToken.
+func unescapeToken(s string) (string, error) {
+	if s == "=" {
+		return "", nil
+	}
+	if !strings.Contains(s, "=") {
+		return s, nil
+	}
+	var sb strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '=' {
+			sb.WriteByte(s[i])
+			continue
+		}
+		if i+2 >= len(s) {
+			return "", errors.New("bad escape in " + s)
+		}
+		hi, lo := unhex(s[i+1]), unhex(s[i+2])
+		if hi < 0 || lo < 0 {
+			return "", errors.New("bad escape in " + s)
+		}
+		sb.WriteByte(byte(hi<<4 | lo))
+		i += 2
+	}
+	return sb.String(), nil
+}
+
+func unhex(c byte) int {
+	switch {
+	case c >= '0' && c <= '9':
+		return int(c - '0')
+	case c >= 'A' && c <= 'F':
+		return int(c-'A') + 10
+	}
+	return -1
+}

@@ -1,0 +1,236 @@
+package natsjs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Options says where JetStream is and how to use it.
+type Options struct {
+	// URL of an external NATS server with JetStream. Empty starts an
+	// embedded server that stores its data under DataDir.
+	URL string
+	// DataDir is the embedded server's data folder.
+	DataDir string
+	// SyncInterval is how often the embedded server flushes its files to
+	// disk. Zero syncs every write before acknowledging it: an accepted
+	// event then survives a power loss, and group commit keeps throughput.
+	SyncInterval time.Duration
+	// Replicas of every stream and bucket created (external clusters); 0 is 1.
+	Replicas int
+	// Name identifies this process to the NATS server.
+	Name string
+	// Logger receives the embedded server's warnings and errors.
+	Logger *slog.Logger
+}
+
+// Engine is a connection to JetStream with trailbridge's streams and bucket
+// in place. Its methods are safe for concurrent use.
+type Engine struct {
+	srv  *server.Server // nil when external
+	nc   *nats.Conn
+	js   jetstream.JetStream
+	log  *slog.Logger
+	opts Options
+
+	events     jetstream.Stream
+	deliveries jetstream.Stream
+	ingest     *ingester
+}
+
+// Stream and bucket names.
+const (
+	EventsStream     = "TB_EVENTS"
+	DeliveriesStream = "TB_DELIVERIES"
+	ConfigBucket     = "tbconfig"
+
+	eventsSubject     = "tb.events"
+	deliveriesSubject = "tb.dlv"
+)
+
+// Open starts or connects to JetStream and makes sure trailbridge's streams
+// and bucket exist.
+func Open(ctx context.Context, opts Options) (*Engine, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Replicas <= 0 {
+		opts.Replicas = 1
+	}
+	if opts.Name == "" {
+		opts.Name = "trailbridge"
+	}
+	e := &Engine{log: opts.Logger, opts: opts}
+	if err := e.connect(ctx); err != nil {
+		return nil, err
+	}
+	if err := e.ensureStreams(ctx); err != nil {
+		e.Close()
+		return nil, err
+	}
+	e.ingest = newIngester(e)
+	return e, nil
+}
+
+func (e *Engine) connect(ctx context.Context) error {
+	copts := []nats.Option{
+		nats.Name(e.opts.Name),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(250 * time.Millisecond),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil {
+				e.log.Warn("nats disconnected", "err", err)
+			}
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) { e.log.Info("nats reconnected", "url", nc.ConnectedUrl()) }),
+	}
+	if e.opts.URL != "" {
+		nc, err := nats.Connect(e.opts.URL, copts...)
+		if err != nil {
+			return fmt.Errorf("connect to nats %s: %w", e.opts.URL, err)
+		}
+		e.nc = nc
+	} else {
+		if e.opts.DataDir == "" {
+			return errors.New("open jetstream: no data folder and no nats url")
+		}
+		sopts := &server.Options{
+			ServerName:   e.opts.Name,
+			JetStream:    true,
+			StoreDir:     filepath.Join(e.opts.DataDir, "jetstream"),
+			DontListen:   true,
+			NoSigs:       true,
+			SyncAlways:   e.opts.SyncInterval == 0,
+			SyncInterval: e.opts.SyncInterval,
+		}
+		srv, err := server.NewServer(sopts)
+		if err != nil {
+			return fmt.Errorf("embedded nats server: %w", err)
+		}
+		srv.SetLoggerV2(serverLogger{e.log}, false, false, false)
+		go srv.Start()
+		if !srv.ReadyForConnections(30 * time.Second) {
+			srv.Shutdown()
+			return errors.New("embedded nats server: not ready after 30s")
+		}
+		e.srv = srv
+		nc, err := nats.Connect("", append(copts, nats.InProcessServer(srv))...)
+		if err != nil {
+			srv.Shutdown()
+			return fmt.Errorf("connect to embedded nats: %w", err)
+		}
+		e.nc = nc
+	}
+	js, err := jetstream.New(e.nc, jetstream.WithPublishAsyncMaxPending(4096))
+	if err != nil {
+		e.Close()
+		return fmt.Errorf("jetstream: %w", err)
+	}
+	e.js = js
+	// An external server may be up while its JetStream is still electing a
+	// leader; wait for it rather than failing the start.
+	for {
+		_, err := js.AccountInfo(ctx)
+		if err == nil {
+			return nil
+		}
+		if errors.Is(err, jetstream.ErrJetStreamNotEnabled) || errors.Is(err, jetstream.ErrJetStreamNotEnabledForAccount) {
+			e.Close()
+			return fmt.Errorf("jetstream: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			e.Close()
+			return fmt.Errorf("jetstream not ready: %w", err)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+func (e *Engine) ensureStreams(ctx context.Context) error {
+	var err error
+	// Accepted events wait here until the router has recorded their
+	// deliveries; a work queue deletes them once acknowledged.
+	e.events, err = e.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:        EventsStream,
+		Description: "events accepted by trailbridge, awaiting routing",
+		Subjects:    []string{eventsSubject},
+		Retention:   jetstream.WorkQueuePolicy,
+		Storage:     jetstream.FileStorage,
+		Replicas:    e.opts.Replicas,
+		Duplicates:  5 * time.Minute,
+	})
+	if err != nil {
+		return fmt.Errorf("create stream %s: %w", EventsStream, err)
+	}
+	// Deliveries are kept by age, not by acknowledgement, so that a
+	// delivery worker can still read a message after its last attempt to
+	// copy it to a dead-letter queue. 25 hours outlasts the longest
+	// MaximumEventAgeInSeconds (24 hours).
+	e.deliveries, err = e.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:               DeliveriesStream,
+		Description:        "one message per matched (event, rule, target)",
+		Subjects:           []string{deliveriesSubject + ".>"},
+		Retention:          jetstream.LimitsPolicy,
+		Storage:            jetstream.FileStorage,
+		Replicas:           e.opts.Replicas,
+		MaxAge:             25 * time.Hour,
+		AllowAtomicPublish: true,
+	})
+	if err != nil {
+		return fmt.Errorf("create stream %s: %w", DeliveriesStream, err)
+	}
+	return nil
+}
+
+// Close stops everything Open started.
+func (e *Engine) Close() {
+	if e.ingest != nil {
+		e.ingest.close()
+	}
+	if e.nc != nil {
+		e.nc.Drain()
+		e.nc.Close()
+	}
+	if e.srv != nil {
+		e.srv.Shutdown()
+		e.srv.WaitForShutdown()
+	}
+}
+
+// JetStream is the engine's JetStream context, for parts that keep their own
+// streams (archives, queues).
+func (e *Engine) JetStream() jetstream.JetStream { return e.js }
+
+// Embedded reports whether the engine runs its own nats-server.
+func (e *Engine) Embedded() bool { return e.srv != nil }
+
+// Healthy reports whether the connection to NATS is up.
+func (e *Engine) Healthy() bool { return e.nc.IsConnected() }
+
+// serverLogger passes the embedded server's notable messages to slog. Notices
+// go to debug: the server announces every start in detail.
+type serverLogger struct{ l *slog.Logger }
+
+func (s serverLogger) Noticef(format string, v ...any) {
+	s.l.Debug(fmt.Sprintf(format, v...), "component", "nats")
+}
+func (s serverLogger) Warnf(format string, v ...any) {
+	s.l.Warn(fmt.Sprintf(format, v...), "component", "nats")
+}
+func (s serverLogger) Fatalf(format string, v ...any) {
+	s.l.Error(fmt.Sprintf(format, v...), "component", "nats")
+}
+func (s serverLogger) Errorf(format string, v ...any) {
+	s.l.Error(fmt.Sprintf(format, v...), "component", "nats")
+}
+func (s serverLogger) Debugf(string, ...any) {}
+func (s serverLogger) Tracef(string, ...any) {}

@@ -1,0 +1,333 @@
+package natsjs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/trailbridge/trailbridge"
+)
+
+func openTest(t *testing.T, dir string) *Engine {
+	t.Helper()
+	e, err := Open(t.Context(), Options{DataDir: dir})
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	return e
+}
+
+// checkFor polls fn until it returns nil or the timeout passes.
+func checkFor(t *testing.T, timeout, step time.Duration, fn func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		err := fn()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		time.Sleep(step)
+	}
+}
+
+func TestEscapeToken(t *testing.T) {
+	for _, s := range []string{"default", "a.b", "x=y", "", "=", "a/b.c-d_e", "*", ">", "héllo", "a b"} {
+		esc := escapeToken(s)
+		for _, c := range []byte(esc) {
+			if c == '.' || c == '*' || c == '>' || c == ' ' || c > 126 {
+				t.Errorf("escapeToken(%q) = %q: holds %q", s, esc, c)
+			}
+		}
+		back, err := unescapeToken(esc)
+		if err != nil || back != s {
+			t.Errorf("unescapeToken(escapeToken(%q)) = %q, %v", s, back, err)
+		}
+	}
+	if _, err := unescapeToken("a=4"); err == nil {
+		t.Error("unescapeToken(\"a=4\"): no error")
+	}
+}
+
+func TestGroupRoundTrip(t *testing.T) {
+	now := time.UnixMicro(1700000000123456).UTC()
+	in := []trailbridge.Accepted{
+		{Bus: "default", Event: []byte(`{"a":1}`), Ingested: now},
+		{Bus: "b.us", Event: []byte(`{}`), Ingested: now.Add(time.Second)},
+	}
+	out, err := readGroup(appendGroup(nil, in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != 2 || out[1].Bus != "b.us" || string(out[0].Event) != `{"a":1}` || !out[1].Ingested.Equal(now.Add(time.Second)) {
+		t.Errorf("round trip = %+v", out)
+	}
+	for _, bad := range [][]byte{nil, {2}, {1, 5, 'a'}, {1, 1, 'a', 0, 9, '{'}} {
+		if _, err := readGroup(bad); err == nil {
+			t.Errorf("readGroup(%v): no error", bad)
+		}
+	}
+}
+
+func FuzzReadGroup(f *testing.F) {
+	f.Add(appendGroup(nil, []trailbridge.Accepted{{Bus: "x", Event: []byte("{}")}}))
+	f.Add([]byte{1})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		evs, err := readGroup(b)
+		if err != nil {
+			return
+		}
+		again, err := readGroup(appendGroup(nil, evs))
+		if err != nil || len(again) != len(evs) {
+			t.Fatalf("re-encoding %d events: %d, %v", len(evs), len(again), err)
+		}
+	})
+}
+
+func TestConfigUpdateAndRestart(t *testing.T) {
+	dir := t.TempDir()
+	e := openTest(t, dir)
+	ctx := t.Context()
+	cfg, err := e.Config(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Bus("default") == nil {
+		t.Fatal("default bus missing")
+	}
+	var changes sync.Map
+	cfg.OnChange(func(c Change) { changes.Store(c, true) })
+	_, err = cfg.UpdateBus(ctx, "orders.v1", func(cur *trailbridge.Bus) (*trailbridge.Bus, error) {
+		if cur != nil {
+			t.Errorf("bus exists before creation: %+v", cur)
+		}
+		return &trailbridge.Bus{Name: "orders.v1", Description: "d"}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := cfg.Bus("orders.v1"); b == nil || b.Description != "d" {
+		t.Fatalf("read after write: %+v", b)
+	}
+	if _, ok := changes.Load(Change{Bus: "orders.v1"}); !ok {
+		t.Error("no change reported for the bus")
+	}
+	rule := func(pattern string) func(*trailbridge.Rule) (*trailbridge.Rule, error) {
+		return func(*trailbridge.Rule) (*trailbridge.Rule, error) {
+			return &trailbridge.Rule{Name: "r.1", EventBusName: "orders.v1", EventPattern: pattern, State: "ENABLED"}, nil
+		}
+	}
+	if _, err := cfg.UpdateRule(ctx, "orders.v1", "r.1", rule(`{"source":["a"]}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cfg.UpdateRule(ctx, "orders.v1", "r.1", rule(`{"source":["b"]}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cfg.UpdateRule(ctx, "orders.v1", "gone", rule(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cfg.UpdateRule(ctx, "orders.v1", "gone", func(*trailbridge.Rule) (*trailbridge.Rule, error) { return nil, nil }); err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Rules("orders.v1"); len(got) != 1 || got[0].EventPattern != `{"source":["b"]}` {
+		t.Fatalf("rules = %+v", got)
+	}
+	wantErr := errors.New("refused")
+	if _, err := cfg.UpdateRule(ctx, "orders.v1", "r.1", func(*trailbridge.Rule) (*trailbridge.Rule, error) { return nil, wantErr }); err != wantErr {
+		t.Fatalf("update error = %v", err)
+	}
+
+	// Concurrent writers each add one target: none is lost.
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			_, err := cfg.UpdateRule(ctx, "orders.v1", "r.1", func(cur *trailbridge.Rule) (*trailbridge.Rule, error) {
+				cur.Targets = append(cur.Targets, trailbridge.Target{Id: fmt.Sprint(i), Arn: "arn"})
+				return cur, nil
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if got := len(cfg.Rule("orders.v1", "r.1").Targets); got != 8 {
+		t.Errorf("targets after concurrent updates = %d, want 8", got)
+	}
+	e.Close()
+
+	e = openTest(t, dir)
+	defer e.Close()
+	cfg, err = e.Config(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := cfg.Rule("orders.v1", "r.1")
+	if r == nil || r.EventPattern != `{"source":["b"]}` || len(r.Targets) != 8 {
+		t.Fatalf("rule after restart = %+v", r)
+	}
+	if cfg.Rule("orders.v1", "gone") != nil {
+		t.Error("deleted rule back after restart")
+	}
+	if got := len(cfg.Buses()); got != 2 {
+		t.Errorf("buses after restart = %d, want 2", got)
+	}
+}
+
+func TestConfigSeenByOtherWatcher(t *testing.T) {
+	e := openTest(t, t.TempDir())
+	defer e.Close()
+	ctx := t.Context()
+	a, err := e.Config(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := e.Config(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.UpdateBus(ctx, "x", func(*trailbridge.Bus) (*trailbridge.Bus, error) { return &trailbridge.Bus{Name: "x"}, nil }); err != nil {
+		t.Fatal(err)
+	}
+	checkFor(t, 5*time.Second, 5*time.Millisecond, func() error {
+		if b.Bus("x") == nil {
+			return errors.New("second watcher never saw bus x")
+		}
+		return nil
+	})
+	if _, err := a.UpdateBus(ctx, "x", func(*trailbridge.Bus) (*trailbridge.Bus, error) { return nil, nil }); err != nil {
+		t.Fatal(err)
+	}
+	checkFor(t, 5*time.Second, 5*time.Millisecond, func() error {
+		if b.Bus("x") != nil {
+			return errors.New("second watcher never saw bus x deleted")
+		}
+		return nil
+	})
+}
+
+func TestAppendConsumeSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	e := openTest(t, dir)
+	ctx := t.Context()
+	const n = 500
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			ev := trailbridge.Accepted{Bus: "default", Event: fmt.Appendf(nil, `{"i":%d}`, i), Ingested: time.Now()}
+			if err := e.Append(ctx, []trailbridge.Accepted{ev}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	info, err := e.events.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.State.Msgs >= n {
+		t.Logf("no grouping happened: %d messages for %d appends", info.State.Msgs, n)
+	}
+	e.Close()
+
+	// Nothing was routed before the restart: every event comes back.
+	e = openTest(t, dir)
+	defer e.Close()
+	seen := map[string]bool{}
+	var mu sync.Mutex
+	cctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		done <- e.ConsumeEvents(cctx, func(_ context.Context, evs []trailbridge.Accepted) error {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, ev := range evs {
+				seen[string(ev.Event)] = true
+			}
+			return nil
+		})
+	}()
+	checkFor(t, 10*time.Second, 10*time.Millisecond, func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(seen) != n {
+			return fmt.Errorf("consumed %d distinct events, want %d", len(seen), n)
+		}
+		return nil
+	})
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	// Acknowledged groups leave the work queue.
+	checkFor(t, 5*time.Second, 10*time.Millisecond, func() error {
+		info, err := e.events.Info(ctx)
+		if err != nil {
+			return err
+		}
+		if info.State.Msgs != 0 {
+			return fmt.Errorf("%d events messages left after routing", info.State.Msgs)
+		}
+		return nil
+	})
+}
+
+func TestAppendOnceDeduplicates(t *testing.T) {
+	e := openTest(t, t.TempDir())
+	defer e.Close()
+	ctx := t.Context()
+	ev := trailbridge.Accepted{Bus: "default", Event: []byte(`{}`), Ingested: time.Now()}
+	for range 3 {
+		if err := e.AppendOnce(ctx, "sched/r/1", ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	info, err := e.events.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.State.Msgs != 1 {
+		t.Errorf("stored %d copies, want 1", info.State.Msgs)
+	}
+}
+
+func TestPublishDeliveries(t *testing.T) {
+	e := openTest(t, t.TempDir())
+	defer e.Close()
+	ctx := t.Context()
+	now := time.Now().Truncate(time.Microsecond)
+	var ds []trailbridge.Delivery
+	for i := range 1500 { // two atomic batches
+		ds = append(ds, trailbridge.Delivery{Bus: "b.1", Rule: "r", Target: fmt.Sprint("t", i%3), Event: fmt.Appendf(nil, `{"i":%d}`, i), Ingested: now})
+	}
+	if err := e.PublishDeliveries(ctx, ds); err != nil {
+		t.Fatal(err)
+	}
+	info, err := e.deliveries.Info(ctx, jetstream.WithSubjectFilter(DeliverySubject("b.1", "r", "t1")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.State.Msgs != 1500 {
+		t.Fatalf("stored %d deliveries, want 1500", info.State.Msgs)
+	}
+	if got := info.State.Subjects[DeliverySubject("b.1", "r", "t1")]; got != 500 {
+		t.Errorf("deliveries to t1 = %d, want 500", got)
+	}
+	m, err := e.deliveries.GetMsg(ctx, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := ParseDelivery(m.Subject, m.Header, m.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Bus != "b.1" || d.Rule != "r" || d.Target != "t1" || string(d.Event) != `{"i":1}` || !d.Ingested.Equal(now) {
+		t.Errorf("delivery read back = %+v", d)
+	}
+}
