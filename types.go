@@ -27,11 +27,17 @@ type Bus struct {
 	Description      string            `json:"Description,omitempty"`
 	KmsKeyIdentifier string            `json:"KmsKeyIdentifier,omitempty"`
 	DeadLetterConfig *DeadLetterConfig `json:"DeadLetterConfig,omitempty"`
-	LogConfig        json.RawMessage   `json:"LogConfig,omitempty"`
+	LogConfig        *LogConfig        `json:"LogConfig,omitempty"`
 	Policy           string            `json:"Policy,omitempty"` // resource policy JSON, from PutPermission
 	Tags             []Tag             `json:"Tags,omitempty"`
 	CreationTime     time.Time         `json:"CreationTime"`
 	LastModifiedTime time.Time         `json:"LastModifiedTime"`
+}
+
+// LogConfig says what a bus logs about the events it handles.
+type LogConfig struct {
+	IncludeDetail string `json:"IncludeDetail,omitempty"` // NONE | FULL
+	Level         string `json:"Level,omitempty"`         // OFF | ERROR | INFO | TRACE
 }
 
 // Rule is a rule of a bus with its targets.

@@ -1,6 +1,7 @@
 package natsjs
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -45,10 +46,6 @@ type Change struct {
 	Rule string
 }
 
-// ErrConflict is returned when an update kept losing races with other
-// writers.
-var ErrConflict = errors.New("concurrent modification")
-
 // Config opens the configuration bucket and returns once the current
 // configuration is in memory. The watch stops when ctx ends.
 func (e *Engine) Config(ctx context.Context) (*Config, error) {
@@ -82,22 +79,16 @@ func (e *Engine) Config(ctx context.Context) (*Config, error) {
 	// The default bus always exists; storing it gives it a creation time.
 	_, err = c.UpdateBus(ctx, trailbridge.DefaultBus, func(cur *trailbridge.Bus) (*trailbridge.Bus, error) {
 		if cur != nil {
-			return cur, errUnchanged
+			return cur, nil
 		}
 		now := time.Now().UTC().Truncate(time.Second)
 		return &trailbridge.Bus{Name: trailbridge.DefaultBus, CreationTime: now, LastModifiedTime: now}, nil
 	})
-	if err != nil && !errors.Is(err, errUnchanged) {
+	if err != nil {
 		return nil, fmt.Errorf("create default bus: %w", err)
 	}
 	return c, nil
 }
-
-// errUnchanged, returned by an update function, leaves the value as it is.
-var errUnchanged = errors.New("unchanged")
-
-// Unchanged is what an update function returns to write nothing.
-var Unchanged = errUnchanged
 
 func (c *Config) watch(ctx context.Context, w jetstream.KeyWatcher, ready chan struct{}) {
 	defer w.Stop()
@@ -252,10 +243,10 @@ func (c *Config) Rules(bus string) []*trailbridge.Rule {
 }
 
 // UpdateBus reads the bus called name (nil when it does not exist), passes
-// a private copy to fn and stores what fn returns: nil deletes the bus.
-// When another writer got there first, it reads again and calls fn again,
-// so fn must not have side effects. An error from fn is returned as is
-// (Unchanged writes nothing and is returned too).
+// a private copy to fn and stores what fn returns: nil deletes the bus, a
+// value equal to the stored one writes nothing. When another writer got there
+// first, it reads again and calls fn again, so fn must not have side
+// effects. An error from fn is returned as is.
 func (c *Config) UpdateBus(ctx context.Context, name string, fn func(cur *trailbridge.Bus) (*trailbridge.Bus, error)) (*trailbridge.Bus, error) {
 	return update(ctx, c, busKey(name), fn)
 }
@@ -269,20 +260,21 @@ func update[T any](ctx context.Context, c *Config, key string, fn func(cur *T) (
 	for range 20 {
 		var cur *T
 		var rev uint64
+		var stored []byte
 		ent, err := c.kv.Get(ctx, key)
 		switch {
 		case errors.Is(err, jetstream.ErrKeyNotFound):
 		case err != nil:
 			return nil, fmt.Errorf("read %s: %w", key, err)
 		default:
-			cur, rev = new(T), ent.Revision()
+			cur, rev, stored = new(T), ent.Revision(), ent.Value()
 			if err := json.Unmarshal(ent.Value(), cur); err != nil {
 				return nil, fmt.Errorf("read %s: %w", key, err)
 			}
 		}
 		next, err := fn(cur)
 		if err != nil {
-			return next, err
+			return nil, err
 		}
 		if next == nil && cur == nil {
 			return nil, nil
@@ -295,6 +287,9 @@ func update[T any](ctx context.Context, c *Config, key string, fn func(cur *T) (
 			val, merr := json.Marshal(next)
 			if merr != nil {
 				return nil, fmt.Errorf("write %s: %w", key, merr)
+			}
+			if cur != nil && bytes.Equal(val, stored) {
+				return next, nil // nothing to write
 			}
 			if cur == nil {
 				newRev, err = c.kv.Create(ctx, key, val)
@@ -319,7 +314,7 @@ func update[T any](ctx context.Context, c *Config, key string, fn func(cur *T) (
 		}
 		return nil, fmt.Errorf("write %s: %w", key, err)
 	}
-	return nil, ErrConflict
+	return nil, &trailbridge.Error{Code: trailbridge.CodeConcurrentModification, Message: "Too many concurrent modifications of " + key + "; try again."}
 }
 
 func isWrongRevision(err error) bool {

@@ -1,0 +1,136 @@
+package awsapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	tb "github.com/trailbridge/trailbridge"
+)
+
+// Store holds buses and rules. Values it returns are shared and read-only;
+// Update functions get a private copy, may run more than once, and return
+// the new value (nil deletes; a value equal to the stored one writes
+// nothing).
+type Store interface {
+	Bus(name string) *tb.Bus
+	Buses() []*tb.Bus
+	Rule(bus, name string) *tb.Rule
+	Rules(bus string) []*tb.Rule
+	UpdateBus(ctx context.Context, name string, fn func(cur *tb.Bus) (*tb.Bus, error)) (*tb.Bus, error)
+	UpdateRule(ctx context.Context, bus, name string, fn func(cur *tb.Rule) (*tb.Rule, error)) (*tb.Rule, error)
+}
+
+// EventLog makes accepted events durable.
+type EventLog interface {
+	Append(ctx context.Context, evs []tb.Accepted) error
+}
+
+// PutEventsObserver counts PutEvents outcomes; metrics implement it.
+type PutEventsObserver interface {
+	// Entries is called once per PutEvents call with how many entries
+	// were accepted and how many failed.
+	Entries(accepted, failed int)
+}
+
+// EventBridge is the EventBridge API over a Store and an EventLog. Its
+// methods are safe for concurrent use.
+type EventBridge struct {
+	Store  Store
+	Events EventLog
+	Place  tb.Place
+	Log    *slog.Logger
+	// Observer, when set, is told about every PutEvents call.
+	Observer PutEventsObserver
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+func (eb *EventBridge) now() time.Time {
+	if eb.Now != nil {
+		return eb.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// newID returns a random (version 4) UUID, the form of EventBridge's event
+// ids.
+func newID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+// busName resolves an EventBusName member, which may be a name or a bus ARN,
+// to a name; empty means the default bus.
+func busName(s *string) string {
+	if s == nil || *s == "" {
+		return tb.DefaultBus
+	}
+	if i := strings.Index(*s, ":event-bus/"); i >= 0 && strings.HasPrefix(*s, "arn:") {
+		return (*s)[i+len(":event-bus/"):]
+	}
+	return *s
+}
+
+func errNoBus(name string) error {
+	return tb.Errorf(tb.CodeResourceNotFound, "Event bus %s does not exist.", name)
+}
+
+func errNoRule(rule, bus string) error {
+	return tb.Errorf(tb.CodeResourceNotFound, "Rule %s does not exist on EventBus %s.", rule, bus)
+}
+
+// page picks the slice of a sorted listing that a NextToken and Limit ask
+// for. Tokens name the last item returned, so that a listing that changes
+// between calls neither repeats nor skips what stayed.
+func page[T any](items []T, key func(T) string, token *string, limit *int) ([]T, *string, error) {
+	n := 100
+	if limit != nil {
+		n = *limit
+	}
+	start := 0
+	if token != nil && *token != "" {
+		last, err := base64.RawURLEncoding.DecodeString(*token)
+		if err != nil || !strings.HasPrefix(string(last), "tb1:") {
+			return nil, nil, tb.Errorf(tb.CodeValidation, "The NextToken provided is invalid.")
+		}
+		after := string(last[4:])
+		for start < len(items) && key(items[start]) <= after {
+			start++
+		}
+	}
+	end := min(start+n, len(items))
+	var next *string
+	if end < len(items) {
+		t := base64.RawURLEncoding.EncodeToString([]byte("tb1:" + key(items[end-1])))
+		next = &t
+	}
+	return items[start:end], next, nil
+}
+
+func checkLimit(v *violations, limit *int) { v.intRange(limit, "limit", 1, 100) }
+
+func ptr[T any](v T) *T { return &v }
+
+// emptyNil returns nil for an empty string, so that omitempty fields and
+// pointer fields agree.
+func emptyNil(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

@@ -1,0 +1,172 @@
+package awsapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	tb "github.com/trailbridge/trailbridge"
+	"github.com/trailbridge/trailbridge/sigv4"
+)
+
+// MaxRequestBytes is the largest request body the server reads (1 MiB).
+const MaxRequestBytes = 1 << 20
+
+// Server is the HTTP face of the AWS API: every request is authenticated
+// with SigV4 and dispatched on its X-Amz-Target header.
+type Server struct {
+	EventBridge *EventBridge
+	// Verifier checks signatures of EventBridge requests (service
+	// "events").
+	Verifier *sigv4.Verifier
+	Log      *slog.Logger
+	// Observe, when set, is told about every request: its action (empty
+	// when unknown), the error code (empty on success) and its duration.
+	Observe func(action, code string, d time.Duration)
+}
+
+type handler func(ctx context.Context, body []byte) (any, error)
+
+func op[I, O any](fn func(context.Context, *I) (*O, error)) handler {
+	return func(ctx context.Context, body []byte) (any, error) {
+		in := new(I)
+		if err := decode(body, in); err != nil {
+			return nil, err
+		}
+		return fn(ctx, in)
+	}
+}
+
+func (s *Server) eventsOps() map[string]handler {
+	eb := s.EventBridge
+	return map[string]handler{
+		"CreateEventBus":        op(eb.CreateEventBus),
+		"UpdateEventBus":        op(eb.UpdateEventBus),
+		"DescribeEventBus":      op(eb.DescribeEventBus),
+		"ListEventBuses":        op(eb.ListEventBuses),
+		"DeleteEventBus":        op(eb.DeleteEventBus),
+		"PutRule":               op(eb.PutRule),
+		"DescribeRule":          op(eb.DescribeRule),
+		"ListRules":             op(eb.ListRules),
+		"DeleteRule":            op(eb.DeleteRule),
+		"EnableRule":            op(eb.EnableRule),
+		"DisableRule":           op(eb.DisableRule),
+		"ListRuleNamesByTarget": op(eb.ListRuleNamesByTarget),
+		"PutTargets":            op(eb.PutTargets),
+		"RemoveTargets":         op(eb.RemoveTargets),
+		"ListTargetsByRule":     op(eb.ListTargetsByRule),
+		"PutEvents":             op(eb.PutEvents),
+		"TestEventPattern":      op(eb.TestEventPattern),
+		"TagResource":           op(eb.TagResource),
+		"UntagResource":         op(eb.UntagResource),
+		"ListTagsForResource":   op(eb.ListTagsForResource),
+		"PutPermission":         op(eb.PutPermission),
+		"RemovePermission":      op(eb.RemovePermission),
+	}
+}
+
+// eventsActions are EventBridge's other actions: known, not implemented yet.
+var eventsActions = []string{
+	"ActivateEventSource", "CancelReplay", "CreateApiDestination", "CreateArchive", "CreateConnection",
+	"CreateEndpoint", "CreatePartnerEventSource", "DeactivateEventSource", "DeauthorizeConnection",
+	"DeleteApiDestination", "DeleteArchive", "DeleteConnection", "DeleteEndpoint", "DeletePartnerEventSource",
+	"DescribeApiDestination", "DescribeArchive", "DescribeConnection", "DescribeEndpoint", "DescribeEventSource",
+	"DescribePartnerEventSource", "DescribeReplay", "ListApiDestinations", "ListArchives", "ListConnections",
+	"ListEndpoints", "ListEventSources", "ListPartnerEventSourceAccounts", "ListPartnerEventSources", "ListReplays",
+	"PutPartnerEvents", "StartReplay", "UpdateApiDestination", "UpdateArchive", "UpdateConnection", "UpdateEndpoint",
+}
+
+// Handler returns the http.Handler of the API.
+func (s *Server) Handler() http.Handler {
+	ops := s.eventsOps()
+	for _, a := range eventsActions {
+		ops[a] = func(context.Context, []byte) (any, error) {
+			return nil, tb.Errorf(tb.CodeNotImplemented, "trailbridge does not implement AWSEvents.%s yet.", a)
+		}
+	}
+	log := s.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		reqID := newID()
+		w.Header().Set("x-amzn-RequestId", reqID)
+		action, err := s.serve(w, r, ops)
+		code := ""
+		if err != nil {
+			e := tb.AsError(err)
+			code = e.Code
+			if e.Code == tb.CodeInternal {
+				log.Error("request failed", "action", action, "request_id", reqID, "err", err)
+			}
+			writeError(w, e)
+		}
+		if s.Observe != nil {
+			s.Observe(action, code, time.Since(start))
+		}
+	})
+}
+
+// serve handles one request; it writes the answer on success and returns
+// the error otherwise.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, ops map[string]handler) (string, error) {
+	// Refuse oversize requests before reading them.
+	if r.ContentLength > MaxRequestBytes {
+		return "", &tb.Error{Code: tb.CodeRequestEntityTooLarge, Status: http.StatusRequestEntityTooLarge,
+			Message: fmt.Sprintf("Request of %d bytes is over the limit of %d bytes.", r.ContentLength, MaxRequestBytes)}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return "", &tb.Error{Code: tb.CodeRequestEntityTooLarge, Status: http.StatusRequestEntityTooLarge,
+				Message: fmt.Sprintf("Request is over the limit of %d bytes.", MaxRequestBytes)}
+		}
+		return "", tb.Errorf(tb.CodeSerialization, "Request body could not be read.")
+	}
+	target := r.Header.Get("X-Amz-Target")
+	service, action, _ := strings.Cut(target, ".")
+	if _, err := s.Verifier.Verify(r, body); err != nil {
+		return action, err
+	}
+	if r.Method != http.MethodPost || r.URL.Path != "/" {
+		return "", tb.Errorf(tb.CodeUnknownOperation, "Only POST / with an X-Amz-Target header is served here, not %s %s.", r.Method, r.URL.Path)
+	}
+	if service != "AWSEvents" {
+		return "", tb.Errorf(tb.CodeUnknownOperation, "Operation %q is not known; EventBridge operations are AWSEvents.<Action>.", target)
+	}
+	h, ok := ops[action]
+	if !ok {
+		return "", tb.Errorf(tb.CodeUnknownOperation, "Operation %s is not known.", target)
+	}
+	out, err := h(r.Context(), body)
+	if err != nil {
+		return action, err
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return action, fmt.Errorf("%s: encode answer: %w", action, err)
+	}
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	w.Write(b)
+	return action, nil
+}
+
+func writeError(w http.ResponseWriter, e *tb.Error) {
+	b, _ := json.Marshal(struct {
+		Type    string `json:"__type"`
+		Message string `json:"message"`
+	}{e.Code, e.Message})
+	h := w.Header()
+	h.Set("Content-Type", "application/x-amz-json-1.1")
+	h.Set("X-Amzn-Errortype", e.Code)
+	w.WriteHeader(e.HTTPStatus())
+	w.Write(b)
+}

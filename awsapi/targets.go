@@ -1,0 +1,271 @@
+package awsapi
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	tb "github.com/trailbridge/trailbridge"
+)
+
+// MaxTargetsPerRule is EventBridge's hard limit.
+const MaxTargetsPerRule = 5
+
+// PutTargetsInput is PutTargets's request.
+type PutTargetsInput struct {
+	Rule         *string
+	EventBusName *string
+	Targets      []tb.Target
+}
+
+// FailedEntry is a target PutTargets or RemoveTargets could not handle.
+type FailedEntry struct {
+	TargetId     string
+	ErrorCode    string
+	ErrorMessage string
+}
+
+// TargetsOutput is PutTargets's and RemoveTargets's answer.
+type TargetsOutput struct {
+	FailedEntryCount int
+	FailedEntries    []FailedEntry
+}
+
+// predefined are the placeholders an InputTemplate may use without
+// declaring them in InputPathsMap.
+var predefined = []string{
+	"aws.events.rule-arn",
+	"aws.events.rule-name",
+	"aws.events.event.ingestion-time",
+	"aws.events.event",
+	"aws.events.event.json",
+}
+
+func checkTarget(v *violations, t *tb.Target, i int) {
+	p := fmt.Sprintf("targets.%d.member.", i+1)
+	v.str(&t.Id, p+"id", true, 1, 64, reTargetID)
+	v.str(&t.Arn, p+"arn", true, 1, 1600, nil)
+	if t.RoleArn != "" {
+		v.str(&t.RoleArn, p+"roleArn", false, 1, 1600, nil)
+	}
+	v.str(t.Input, p+"input", false, 0, 8192, nil)
+	v.str(t.InputPath, p+"inputPath", false, 0, 256, nil)
+	if it := t.InputTransformer; it != nil {
+		if len(it.InputPathsMap) > 100 {
+			v.add("'{...}'", p+"inputTransformer.inputPathsMap", "Member must have length less than or equal to 100")
+		}
+		keys := make([]string, 0, len(it.InputPathsMap))
+		for k := range it.InputPathsMap {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			v.str(&k, p+"inputTransformer.inputPathsMap.key", true, 1, 256, reInputPathsKey)
+			val := it.InputPathsMap[k]
+			v.str(&val, p+"inputTransformer.inputPathsMap.value", true, 0, 256, nil)
+		}
+		v.str(&it.InputTemplate, p+"inputTransformer.inputTemplate", true, 1, 8192, nil)
+	}
+	if rp := t.RetryPolicy; rp != nil {
+		v.intRange(rp.MaximumRetryAttempts, p+"retryPolicy.maximumRetryAttempts", 0, 185)
+		v.intRange(rp.MaximumEventAgeInSeconds, p+"retryPolicy.maximumEventAgeInSeconds", 60, 86400)
+	}
+	if d := t.DeadLetterConfig; d != nil {
+		v.str(&d.Arn, p+"deadLetterConfig.arn", false, 1, 1600, nil)
+	}
+}
+
+// checkTargetMeaning applies the checks AWS makes after the constraints.
+func checkTargetMeaning(t *tb.Target) error {
+	if !strings.HasPrefix(t.Arn, "arn:") || strings.Count(t.Arn, ":") < 5 {
+		return tb.Errorf(tb.CodeValidation, "Parameter %s is not valid. Reason: Provided Arn is not in correct format.", t.Arn)
+	}
+	n := 0
+	if t.Input != nil {
+		n++
+	}
+	if t.InputPath != nil {
+		n++
+	}
+	if t.InputTransformer != nil {
+		n++
+	}
+	if n > 1 {
+		return tb.Errorf(tb.CodeValidation, "Only one of Input, InputPath, or InputTransformer must be provided for target %s.", t.Id)
+	}
+	if t.Input != nil && !json.Valid([]byte(*t.Input)) {
+		return tb.Errorf(tb.CodeValidation, "Input for target %s is not valid JSON text.", t.Id)
+	}
+	if it := t.InputTransformer; it != nil {
+		for _, ph := range placeholders(it.InputTemplate) {
+			if _, ok := it.InputPathsMap[ph]; !ok && !slices.Contains(predefined, ph) {
+				return tb.Errorf(tb.CodeValidation, "InputTemplate for target %s contains invalid placeholder %s.", t.Id, ph)
+			}
+		}
+	}
+	return nil
+}
+
+// placeholders returns the <name> placeholders of a template, in order.
+func placeholders(tmpl string) []string {
+	var out []string
+	for i := 0; i < len(tmpl); i++ {
+		if tmpl[i] != '<' {
+			continue
+		}
+		j := i + 1
+		for j < len(tmpl) && isPlaceholderChar(tmpl[j]) {
+			j++
+		}
+		if j > i+1 && j < len(tmpl) && tmpl[j] == '>' {
+			out = append(out, tmpl[i+1:j])
+			i = j
+		}
+	}
+	return out
+}
+
+func isPlaceholderChar(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.'
+}
+
+// PutTargets adds targets to a rule, or replaces those with the same Id.
+func (eb *EventBridge) PutTargets(ctx context.Context, in *PutTargetsInput) (*TargetsOutput, error) {
+	var v violations
+	v.str(in.Rule, "rule", true, 1, 64, reRuleName)
+	v.str(in.EventBusName, "eventBusName", false, 1, 1600, reBusNameOrArn)
+	switch {
+	case in.Targets == nil:
+		v.add("null", "targets", "Member must not be null")
+	case len(in.Targets) == 0:
+		v.add("'[]'", "targets", "Member must have length greater than or equal to 1")
+	case len(in.Targets) > 100:
+		v.add("'[...]'", "targets", "Member must have length less than or equal to 100")
+	}
+	for i := range in.Targets {
+		checkTarget(&v, &in.Targets[i], i)
+	}
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	for i := range in.Targets {
+		if err := checkTargetMeaning(&in.Targets[i]); err != nil {
+			return nil, err
+		}
+	}
+	bus := busName(in.EventBusName)
+	if eb.Store.Bus(bus) == nil {
+		return nil, errNoBus(bus)
+	}
+	_, err := eb.Store.UpdateRule(ctx, bus, *in.Rule, func(cur *tb.Rule) (*tb.Rule, error) {
+		if cur == nil {
+			return nil, errNoRule(*in.Rule, bus)
+		}
+		for _, t := range in.Targets {
+			if i := slices.IndexFunc(cur.Targets, func(x tb.Target) bool { return x.Id == t.Id }); i >= 0 {
+				cur.Targets[i] = t
+			} else {
+				cur.Targets = append(cur.Targets, t)
+			}
+		}
+		if len(cur.Targets) > MaxTargetsPerRule {
+			return nil, tb.Errorf(tb.CodeLimitExceeded, "The requested resource exceeds the maximum number allowed.")
+		}
+		return cur, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &TargetsOutput{FailedEntries: []FailedEntry{}}, nil
+}
+
+// RemoveTargetsInput is RemoveTargets's request.
+type RemoveTargetsInput struct {
+	Rule         *string
+	EventBusName *string
+	Ids          []string
+	Force        *bool
+}
+
+// RemoveTargets removes targets from a rule by Id. Ids the rule does not
+// have are ignored.
+func (eb *EventBridge) RemoveTargets(ctx context.Context, in *RemoveTargetsInput) (*TargetsOutput, error) {
+	var v violations
+	v.str(in.Rule, "rule", true, 1, 64, reRuleName)
+	v.str(in.EventBusName, "eventBusName", false, 1, 1600, reBusNameOrArn)
+	switch {
+	case in.Ids == nil:
+		v.add("null", "ids", "Member must not be null")
+	case len(in.Ids) == 0:
+		v.add("'[]'", "ids", "Member must have length greater than or equal to 1")
+	case len(in.Ids) > 100:
+		v.add("'[...]'", "ids", "Member must have length less than or equal to 100")
+	}
+	for i := range in.Ids {
+		v.str(&in.Ids[i], fmt.Sprintf("ids.%d.member", i+1), true, 1, 64, reTargetID)
+	}
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	bus := busName(in.EventBusName)
+	if eb.Store.Bus(bus) == nil {
+		return nil, errNoBus(bus)
+	}
+	_, err := eb.Store.UpdateRule(ctx, bus, *in.Rule, func(cur *tb.Rule) (*tb.Rule, error) {
+		if cur == nil {
+			return nil, errNoRule(*in.Rule, bus)
+		}
+		cur.Targets = slices.DeleteFunc(cur.Targets, func(t tb.Target) bool { return slices.Contains(in.Ids, t.Id) })
+		return cur, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &TargetsOutput{FailedEntries: []FailedEntry{}}, nil
+}
+
+// ListTargetsByRuleInput is ListTargetsByRule's request.
+type ListTargetsByRuleInput struct {
+	Rule         *string
+	EventBusName *string
+	NextToken    *string
+	Limit        *int
+}
+
+// ListTargetsByRuleOutput is ListTargetsByRule's answer: each target with
+// only the members that were set.
+type ListTargetsByRuleOutput struct {
+	Targets   []tb.Target
+	NextToken *string `json:",omitempty"`
+}
+
+// ListTargetsByRule lists a rule's targets in the order they were added.
+func (eb *EventBridge) ListTargetsByRule(_ context.Context, in *ListTargetsByRuleInput) (*ListTargetsByRuleOutput, error) {
+	var v violations
+	v.str(in.Rule, "rule", true, 1, 64, reRuleName)
+	v.str(in.EventBusName, "eventBusName", false, 1, 1600, reBusNameOrArn)
+	v.str(in.NextToken, "nextToken", false, 1, 2048, nil)
+	checkLimit(&v, in.Limit)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	r, err := eb.lookupRule(&RuleRef{Name: in.Rule, EventBusName: in.EventBusName})
+	if err != nil {
+		return nil, err
+	}
+	idx := make([]int, len(r.Targets))
+	for i := range idx {
+		idx[i] = i
+	}
+	sel, next, err := page(idx, func(i int) string { return fmt.Sprintf("%06d", i) }, in.NextToken, in.Limit)
+	if err != nil {
+		return nil, err
+	}
+	out := &ListTargetsByRuleOutput{Targets: []tb.Target{}, NextToken: next}
+	for _, i := range sel {
+		out.Targets = append(out.Targets, r.Targets[i])
+	}
+	return out, nil
+}
