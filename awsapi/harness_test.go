@@ -127,3 +127,5 @@ func checkFor(t *testing.T, timeout, step time.Duration, fn func() error) {
 		time.Sleep(step)
 	}
 }
+
+func errorsAs(err error, target any) bool { return errors.As(err, target) }
