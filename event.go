@@ -104,6 +104,9 @@ type Accepted struct {
 	Bus      string    // the bus's name
 	Event    []byte    // the envelope's JSON, as AppendJSON writes it
 	Ingested time.Time // when PutEvents (or a source) accepted it
+	// Rule, when set, sends the event to that rule's targets only, without
+	// matching: a schedule rule's own Scheduled Event.
+	Rule string
 }
 
 // Delivery is one accepted event owed to one target of one rule.

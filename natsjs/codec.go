@@ -13,9 +13,9 @@ import (
 // without misreading messages written by an older version.
 const groupVersion = 1
 
-// appendGroup encodes accepted events as one message body:
-// version, then per event uvarint-prefixed bus and JSON and a varint
-// ingestion time in Unix microseconds.
+// appendGroup encodes accepted events as one message body: version, then
+// per event the uvarint-prefixed bus and rule, a varint ingestion time in
+// Unix microseconds, and the uvarint-prefixed JSON.
 func appendGroup(b []byte, evs []trailbridge.Accepted) []byte {
 	b = append(b, groupVersion)
 	for _, ev := range evs {
@@ -28,6 +28,8 @@ func appendGroup(b []byte, evs []trailbridge.Accepted) []byte {
 func appendEvent(b []byte, ev trailbridge.Accepted) []byte {
 	b = binary.AppendUvarint(b, uint64(len(ev.Bus)))
 	b = append(b, ev.Bus...)
+	b = binary.AppendUvarint(b, uint64(len(ev.Rule)))
+	b = append(b, ev.Rule...)
 	b = binary.AppendVarint(b, ev.Ingested.UnixMicro())
 	b = binary.AppendUvarint(b, uint64(len(ev.Event)))
 	return append(b, ev.Event...)
@@ -35,7 +37,7 @@ func appendEvent(b []byte, ev trailbridge.Accepted) []byte {
 
 // groupSize is the encoded size of one event, within a few bytes.
 func groupSize(ev trailbridge.Accepted) int {
-	return len(ev.Bus) + len(ev.Event) + 3*binary.MaxVarintLen64
+	return len(ev.Bus) + len(ev.Rule) + len(ev.Event) + 4*binary.MaxVarintLen64
 }
 
 var errBadGroup = errors.New("malformed events message")
@@ -53,6 +55,10 @@ func readGroup(b []byte) ([]trailbridge.Accepted, error) {
 		if !ok {
 			return nil, errBadGroup
 		}
+		rule, rest, ok := readBytes(rest)
+		if !ok {
+			return nil, errBadGroup
+		}
 		us, n := binary.Varint(rest)
 		if n <= 0 {
 			return nil, errBadGroup
@@ -61,7 +67,7 @@ func readGroup(b []byte) ([]trailbridge.Accepted, error) {
 		if !ok {
 			return nil, errBadGroup
 		}
-		out = append(out, trailbridge.Accepted{Bus: string(bus), Event: ev, Ingested: time.UnixMicro(us).UTC()})
+		out = append(out, trailbridge.Accepted{Bus: string(bus), Rule: string(rule), Event: ev, Ingested: time.UnixMicro(us).UTC()})
 		b = rest
 	}
 	return out, nil

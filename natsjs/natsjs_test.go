@@ -59,16 +59,16 @@ func TestGroupRoundTrip(t *testing.T) {
 	now := time.UnixMicro(1700000000123456).UTC()
 	in := []trailbridge.Accepted{
 		{Bus: "default", Event: []byte(`{"a":1}`), Ingested: now},
-		{Bus: "b.us", Event: []byte(`{}`), Ingested: now.Add(time.Second)},
+		{Bus: "b.us", Event: []byte(`{}`), Ingested: now.Add(time.Second), Rule: "tick"},
 	}
 	out, err := readGroup(appendGroup(nil, in))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(out) != 2 || out[1].Bus != "b.us" || string(out[0].Event) != `{"a":1}` || !out[1].Ingested.Equal(now.Add(time.Second)) {
+	if len(out) != 2 || out[1].Bus != "b.us" || out[1].Rule != "tick" || out[0].Rule != "" || string(out[0].Event) != `{"a":1}` || !out[1].Ingested.Equal(now.Add(time.Second)) {
 		t.Errorf("round trip = %+v", out)
 	}
-	for _, bad := range [][]byte{nil, {2}, {1, 5, 'a'}, {1, 1, 'a', 0, 9, '{'}} {
+	for _, bad := range [][]byte{nil, {2}, {1, 5, 'a'}, {1, 1, 'a', 0, 0, 9, '{'}, {1, 1, 'a', 3, 'b'}} {
 		if _, err := readGroup(bad); err == nil {
 			t.Errorf("readGroup(%v): no error", bad)
 		}

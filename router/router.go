@@ -158,6 +158,10 @@ func (r *Router) Match(bus string, event []byte) ([]*trailbridge.Rule, error) {
 func (r *Router) Route(ctx context.Context, evs []trailbridge.Accepted) error {
 	var ds []trailbridge.Delivery
 	for _, ev := range evs {
+		if ev.Rule != "" {
+			ds = r.scheduled(ds, ev)
+			continue
+		}
 		if _, ok := r.buses.Load(ev.Bus); !ok {
 			r.obs.Dropped(ev.Bus, "NoSuchBus")
 			continue
@@ -186,6 +190,21 @@ func (r *Router) Route(ctx context.Context, evs []trailbridge.Accepted) error {
 		return fmt.Errorf("route %d events: %w", len(evs), err)
 	}
 	return nil
+}
+
+// scheduled adds the deliveries of a schedule rule's own event, if the rule
+// still exists with its schedule and is enabled.
+func (r *Router) scheduled(ds []trailbridge.Delivery, ev trailbridge.Accepted) []trailbridge.Delivery {
+	ru := r.rules.Rule(ev.Bus, ev.Rule)
+	if ru == nil || ru.ScheduleExpression == "" || ru.State == trailbridge.StateDisabled {
+		r.obs.Dropped(ev.Bus, "RuleGone")
+		return ds
+	}
+	r.obs.Triggered(ev.Bus, ru.Name)
+	for _, t := range ru.Targets {
+		ds = append(ds, trailbridge.Delivery{Bus: ev.Bus, Rule: ru.Name, Target: t.Id, Event: ev.Event, Ingested: ev.Ingested})
+	}
+	return ds
 }
 
 type nopObserver struct{}

@@ -240,3 +240,29 @@ func TestReadOnlyOnRealRecords(t *testing.T) {
 		t.Errorf("%d of %d records read-only", ro, n)
 	}
 }
+
+func TestScheduledEventGoesToItsRuleOnly(t *testing.T) {
+	f := newFake("default")
+	tick := rule("default", "tick", trailbridge.StateEnabled, "", "t1", "t2")
+	tick.ScheduleExpression = "rate(1 minute)"
+	f.put(tick)
+	// A pattern rule that would match the scheduled event does not get it.
+	f.put(rule("default", "all-aws-events", trailbridge.StateEnabled, `{"source":["aws.events"]}`, "x"))
+	off := rule("default", "off", trailbridge.StateDisabled, "", "t")
+	off.ScheduleExpression = "rate(1 minute)"
+	f.put(off)
+	s := &sink{}
+	r := New(f, s, nil, nil)
+	sched := `{"version":"0","id":"s","detail-type":"Scheduled Event","source":"aws.events","account":"0","time":"2024-01-01T00:00:00Z","region":"us-east-1","resources":["arn:aws:events:us-east-1:0:rule/tick"],"detail":{}}`
+	evs := []trailbridge.Accepted{
+		{Bus: "default", Rule: "tick", Event: []byte(sched)},
+		{Bus: "default", Rule: "off", Event: []byte(sched)},
+		{Bus: "default", Rule: "deleted", Event: []byte(sched)},
+	}
+	if err := r.Route(t.Context(), evs); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := s.keys(), []string{"default/tick/t1", "default/tick/t2"}; !slices.Equal(got, want) {
+		t.Errorf("deliveries = %v, want %v", got, want)
+	}
+}

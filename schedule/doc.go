@@ -1,6 +1,7 @@
-// Package schedule owns EventBridge's ScheduleExpression language: it
-// validates rate(...) and cron(...) expressions the way PutRule does, and
-// computes when a scheduled rule fires next. Every time it returns is in UTC
+// Package schedule owns EventBridge's ScheduleExpression language and the
+// firing of schedule rules: it validates rate(...) and cron(...) expressions
+// the way PutRule does, computes when a scheduled rule fires next, and its
+// Runner appends each rule's Scheduled Event when it is due. Every time it returns is in UTC
 // and on a whole minute, because EventBridge evaluates rule schedules in UTC
 // with one-minute precision.
 //
