@@ -209,6 +209,6 @@ func (r *Router) scheduled(ds []trailbridge.Delivery, ev trailbridge.Accepted) [
 
 type nopObserver struct{}
 
-func (nopObserver) Matched(string)          {}
+func (nopObserver) Matched(string)           {}
 func (nopObserver) Triggered(string, string) {}
 func (nopObserver) Dropped(string, string)   {}
