@@ -45,8 +45,9 @@ type Router struct {
 	buses sync.Map   // bus name → *pattern.Matcher
 }
 
-// New returns a router for the current configuration. Tell it about every
-// later change with Changed.
+// New returns a router with no rules loaded: subscribe Changed to the
+// configuration's changes first, then call Load, so that no change made in
+// between is missed.
 func New(rules Rules, sink Sink, obs Observer, log *slog.Logger) *Router {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -54,11 +55,14 @@ func New(rules Rules, sink Sink, obs Observer, log *slog.Logger) *Router {
 	if obs == nil {
 		obs = nopObserver{}
 	}
-	r := &Router{rules: rules, sink: sink, obs: obs, log: log}
-	for _, b := range rules.Buses() {
+	return &Router{rules: rules, sink: sink, obs: obs, log: log}
+}
+
+// Load (re)reads every bus and rule.
+func (r *Router) Load() {
+	for _, b := range r.rules.Buses() {
 		r.Changed(b.Name, "")
 	}
-	return r
 }
 
 // Changed brings the router in line with the current state of a bus

@@ -115,6 +115,7 @@ func TestRouteStates(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := &sink{}
 			r := New(f, s, nil, nil)
+	r.Load()
 			if err := r.Route(t.Context(), []trailbridge.Accepted{tc.ev}); err != nil {
 				t.Fatal(err)
 			}
@@ -134,6 +135,7 @@ func TestChanged(t *testing.T) {
 	f := newFake("default")
 	s := &sink{}
 	r := New(f, s, nil, nil)
+	r.Load()
 	route := func() []string {
 		s.got = nil
 		if err := r.Route(t.Context(), []trailbridge.Accepted{ev("default", orderEvent)}); err != nil {
@@ -189,6 +191,7 @@ func TestRouteFailsWhenDeliveriesCannotBeStored(t *testing.T) {
 	f := newFake("default")
 	f.put(rule("default", "r", trailbridge.StateEnabled, `{"source":["shop"]}`, "t"))
 	r := New(f, failSink{}, nil, nil)
+	r.Load()
 	err := r.Route(t.Context(), []trailbridge.Accepted{ev("default", orderEvent)})
 	if err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Fatalf("Route error = %v", err)
@@ -253,6 +256,7 @@ func TestScheduledEventGoesToItsRuleOnly(t *testing.T) {
 	f.put(off)
 	s := &sink{}
 	r := New(f, s, nil, nil)
+	r.Load()
 	sched := `{"version":"0","id":"s","detail-type":"Scheduled Event","source":"aws.events","account":"0","time":"2024-01-01T00:00:00Z","region":"us-east-1","resources":["arn:aws:events:us-east-1:0:rule/tick"],"detail":{}}`
 	evs := []trailbridge.Accepted{
 		{Bus: "default", Rule: "tick", Event: []byte(sched)},
