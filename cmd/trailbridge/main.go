@@ -21,6 +21,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"serve", "run the API, the router and the schedules on JetStream", serveCommand},
 		{"test-event-pattern", "check whether an event matches an event pattern", testEventPatternCommand},
 	}
 }

@@ -1,0 +1,277 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	tb "github.com/trailbridge/trailbridge"
+	"github.com/trailbridge/trailbridge/awsapi"
+	"github.com/trailbridge/trailbridge/metrics"
+	"github.com/trailbridge/trailbridge/natsjs"
+	"github.com/trailbridge/trailbridge/router"
+	"github.com/trailbridge/trailbridge/schedule"
+	"github.com/trailbridge/trailbridge/sigv4"
+)
+
+// serveOptions are serve's settings, from flags and their environment
+// twins.
+type serveOptions struct {
+	Addr       string
+	DataDir    string
+	ConfigFile string
+	NATSURL    string
+	Region     string
+	AccountID  string
+	Sync       string
+	LogLevel   string
+	// AccessKeys maps access key ids to secrets, from
+	// TRAILBRIDGE_ACCESS_KEYS ("ID:SECRET,ID:SECRET") and the config file.
+	AccessKeys map[string]string
+}
+
+func envOr(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o serveOptions
+	fs.StringVar(&o.Addr, "addr", envOr("TRAILBRIDGE_ADDR", "127.0.0.1:4010"), "`host:port` the API listens on (TRAILBRIDGE_ADDR)")
+	fs.StringVar(&o.DataDir, "data-dir", envOr("TRAILBRIDGE_DATA_DIR", "./trailbridge-data"), "`folder` of the embedded JetStream's data (TRAILBRIDGE_DATA_DIR)")
+	fs.StringVar(&o.ConfigFile, "config", envOr("TRAILBRIDGE_CONFIG", ""), "declarative YAML `file` applied at start (TRAILBRIDGE_CONFIG)")
+	fs.StringVar(&o.NATSURL, "nats-url", envOr("TRAILBRIDGE_NATS_URL", ""), "`url` of an external NATS JetStream; empty runs one embedded (TRAILBRIDGE_NATS_URL)")
+	fs.StringVar(&o.Region, "region", envOr("TRAILBRIDGE_REGION", "us-east-1"), "`region` in ARNs and events, and in signatures' scope (TRAILBRIDGE_REGION)")
+	fs.StringVar(&o.AccountID, "account-id", envOr("TRAILBRIDGE_ACCOUNT_ID", "000000000000"), "12-digit `account` in ARNs and events (TRAILBRIDGE_ACCOUNT_ID)")
+	fs.StringVar(&o.Sync, "sync", envOr("TRAILBRIDGE_SYNC", "always"), "embedded JetStream's disk sync: always (every write, before acknowledging), or an `interval` such as 2m (TRAILBRIDGE_SYNC)")
+	fs.StringVar(&o.LogLevel, "log-level", envOr("TRAILBRIDGE_LOG_LEVEL", "info"), "debug, info, warn or error (TRAILBRIDGE_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "trailbridge serve: unexpected arguments %q\n", fs.Args())
+		return 2
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(o.LogLevel)); err != nil {
+		fmt.Fprintf(stderr, "trailbridge serve: --log-level: %v\n", err)
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	keys, err := parseAccessKeys(os.Getenv("TRAILBRIDGE_ACCESS_KEYS"))
+	if err != nil {
+		fmt.Fprintf(stderr, "trailbridge serve: TRAILBRIDGE_ACCESS_KEYS: %v\n", err)
+		return 2
+	}
+	o.AccessKeys = keys
+	a, err := startApp(ctx, o, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "trailbridge serve: %v\n", err)
+		return 1
+	}
+	<-ctx.Done()
+	log.Info("shutting down")
+	a.Close()
+	log.Info("stopped")
+	return 0
+}
+
+// parseAccessKeys reads "ID:SECRET,ID:SECRET".
+func parseAccessKeys(s string) (map[string]string, error) {
+	keys := map[string]string{}
+	for _, pair := range strings.Split(s, ",") {
+		pair = strings.TrimSpace(pair)
+		if pair == "" {
+			continue
+		}
+		id, secret, ok := strings.Cut(pair, ":")
+		if !ok || id == "" || secret == "" {
+			return nil, fmt.Errorf("%q is not ACCESS_KEY_ID:SECRET_ACCESS_KEY", redact(pair))
+		}
+		keys[id] = secret
+	}
+	return keys, nil
+}
+
+// redact keeps an access key pair's id and hides its secret.
+func redact(pair string) string {
+	id, _, _ := strings.Cut(pair, ":")
+	return id + ":…"
+}
+
+var (
+	reAccount = regexp.MustCompile(`^\d{12}$`)
+	reRegion  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
+)
+
+// app is a running trailbridge: engine, API, router and schedules.
+type app struct {
+	URL     string // the API's base URL
+	Engine  *natsjs.Engine
+	Config  *natsjs.Config
+	Metrics *metrics.Metrics
+	log     *slog.Logger
+	http    *http.Server
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	closed  sync.Once
+}
+
+// startApp starts everything serve runs and returns once the API listens.
+func startApp(ctx context.Context, o serveOptions, log *slog.Logger) (*app, error) {
+	if !reAccount.MatchString(o.AccountID) {
+		return nil, fmt.Errorf("--account-id %q: must be 12 digits", o.AccountID)
+	}
+	if !reRegion.MatchString(o.Region) {
+		return nil, fmt.Errorf("--region %q: not a region name such as us-east-1", o.Region)
+	}
+	var syncInterval time.Duration
+	if o.Sync != "always" {
+		d, err := time.ParseDuration(o.Sync)
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("--sync %q: must be always or a positive duration such as 2m", o.Sync)
+		}
+		syncInterval = d
+	}
+	file, err := loadConfigFile(o.ConfigFile)
+	if err != nil {
+		return nil, err
+	}
+	keys := map[string]string{}
+	for id, secret := range o.AccessKeys {
+		keys[id] = secret
+	}
+	for _, k := range file.accessKeys() {
+		keys[k[0]] = k[1]
+	}
+	devMode := len(keys) == 0
+	if devMode && !loopback(o.Addr) {
+		return nil, fmt.Errorf("refusing to listen on %s without access keys: set TRAILBRIDGE_ACCESS_KEYS or AccessKeys in the config, or listen on a loopback address", o.Addr)
+	}
+	place := tb.Place{Region: o.Region, Account: o.AccountID}
+
+	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	a := &app{log: log, cancel: cancel, Metrics: metrics.New()}
+	fail := func(err error) (*app, error) {
+		a.Close()
+		return nil, err
+	}
+	a.Engine, err = natsjs.Open(ctx, natsjs.Options{URL: o.NATSURL, DataDir: o.DataDir, SyncInterval: syncInterval, Logger: log})
+	if err != nil {
+		return fail(err)
+	}
+	a.Config, err = a.Engine.Config(bg)
+	if err != nil {
+		return fail(err)
+	}
+	eb := &awsapi.EventBridge{Store: a.Config, Events: a.Engine, Place: place, Log: log, Observer: a.Metrics}
+	if err := file.apply(ctx, eb); err != nil {
+		return fail(err)
+	}
+
+	rt := router.New(a.Config, a.Engine, a.Metrics, log)
+	a.Config.OnChange(func(c natsjs.Change) { rt.Changed(c.Bus, c.Rule) })
+	rt.Load()
+	a.wg.Go(func() {
+		if err := a.Engine.ConsumeEvents(bg, rt.Route); err != nil {
+			log.Error("router stopped", "err", err)
+		}
+	})
+	runner := &schedule.Runner{Rules: a.Config, Events: a.Engine, Place: place, Log: log}
+	a.wg.Go(func() { runner.Run(bg) })
+
+	verifier := &sigv4.Verifier{Service: "events", Region: o.Region}
+	if !devMode {
+		verifier.Lookup = func(id string) (string, bool) {
+			s, ok := keys[id]
+			return s, ok
+		}
+	}
+	api := &awsapi.Server{EventBridge: eb, Verifier: verifier, Log: log, Observe: a.Metrics.Request}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if !a.Engine.Healthy() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			json.NewEncoder(w).Encode(map[string]string{"status": "nats unreachable"})
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]string{"status": "ok"})
+	})
+	mux.Handle("GET /metrics", a.Metrics.Handler())
+	mux.Handle("/", api.Handler())
+
+	ln, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return fail(fmt.Errorf("listen: %w", err))
+	}
+	a.URL = "http://" + ln.Addr().String()
+	a.http = &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	a.wg.Go(func() {
+		if err := a.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("http server stopped", "err", err)
+		}
+	})
+	engine := "embedded JetStream in " + o.DataDir
+	if o.NATSURL != "" {
+		engine = "JetStream at " + o.NATSURL
+	}
+	log.Info("trailbridge serving", "url", a.URL, "engine", engine, "region", o.Region, "account", o.AccountID)
+	if devMode {
+		log.Warn("development mode: no access keys configured, so any well-formed signature is accepted; this is allowed on loopback addresses only")
+	}
+	return a, nil
+}
+
+// Close stops the API (letting requests in flight finish), then the router
+// and schedules, then the engine.
+func (a *app) Close() {
+	a.closed.Do(func() {
+		if a.http != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			a.http.Shutdown(ctx)
+			cancel()
+		}
+		a.cancel()
+		a.wg.Wait()
+		if a.Engine != nil {
+			a.Engine.Close()
+		}
+	})
+}
+
+// loopback reports whether addr's host is a loopback address (or localhost).
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,383 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	eb "github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	"github.com/aws/smithy-go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/trailbridge/trailbridge/natsjs"
+)
+
+func testOptions(t *testing.T) serveOptions {
+	return serveOptions{
+		Addr:      "127.0.0.1:0",
+		DataDir:   t.TempDir(),
+		Region:    "us-east-1",
+		AccountID: "123456789012",
+		Sync:      "always",
+	}
+}
+
+func testLogger(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(b []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(b), "\n"))
+	return len(b), nil
+}
+
+func startTestApp(t *testing.T, o serveOptions) *app {
+	t.Helper()
+	a, err := startApp(t.Context(), o, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Close)
+	return a
+}
+
+func sdkClient(url, id, secret string) *eb.Client {
+	return eb.New(eb.Options{
+		BaseEndpoint:     aws.String(url),
+		Region:           "us-east-1",
+		Credentials:      credentials.NewStaticCredentialsProvider(id, secret, ""),
+		RetryMaxAttempts: 1,
+	})
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// checkFor polls fn until it returns nil or the timeout passes.
+func checkFor(t *testing.T, timeout, step time.Duration, fn func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		err := fn()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		time.Sleep(step)
+	}
+}
+
+// deliveries counts stored deliveries per subject.
+func deliveries(t *testing.T, js jetstream.JetStream) map[string]uint64 {
+	t.Helper()
+	s, err := js.Stream(t.Context(), natsjs.DeliveriesStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(t.Context(), jetstream.WithSubjectFilter(">"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.State.Subjects
+}
+
+func waitDeliveries(t *testing.T, js jetstream.JetStream, want map[string]uint64) {
+	t.Helper()
+	checkFor(t, 10*time.Second, 10*time.Millisecond, func() error {
+		got := deliveries(t, js)
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			return fmt.Errorf("deliveries = %v, want %v", got, want)
+		}
+		return nil
+	})
+}
+
+// putAndRoute drives the flow every engine must carry: a bus, a rule with
+// two targets, events of which some match, and the deliveries recorded.
+func putAndRoute(t *testing.T, c *eb.Client, js jetstream.JetStream) {
+	t.Helper()
+	ctx := t.Context()
+	must(c.CreateEventBus(ctx, &eb.CreateEventBusInput{Name: aws.String("shop")}))
+	must(c.PutRule(ctx, &eb.PutRuleInput{Name: aws.String("big-orders"), EventBusName: aws.String("shop"),
+		EventPattern: aws.String(`{"source":["shop"],"detail":{"total":[{"numeric":[">",100]}]}}`)}))
+	must(c.PutTargets(ctx, &eb.PutTargetsInput{Rule: aws.String("big-orders"), EventBusName: aws.String("shop"), Targets: []types.Target{
+		{Id: aws.String("ops"), Arn: aws.String("arn:aws:sqs:us-east-1:123456789012:ops")},
+		{Id: aws.String("audit"), Arn: aws.String("arn:aws:sqs:us-east-1:123456789012:audit")},
+	}}))
+	var entries []types.PutEventsRequestEntry
+	for _, total := range []int{50, 150, 500} {
+		entries = append(entries, types.PutEventsRequestEntry{Source: aws.String("shop"), DetailType: aws.String("Order"),
+			Detail: aws.String(fmt.Sprintf(`{"total":%d}`, total)), EventBusName: aws.String("shop")})
+	}
+	out := must(c.PutEvents(ctx, &eb.PutEventsInput{Entries: entries}))
+	if out.FailedEntryCount != 0 {
+		t.Fatalf("PutEvents: %+v", out.Entries)
+	}
+	waitDeliveries(t, js, map[string]uint64{
+		natsjs.DeliverySubject("shop", "big-orders", "ops"):   2,
+		natsjs.DeliverySubject("shop", "big-orders", "audit"): 2,
+	})
+}
+
+func TestServeRoutesEvents(t *testing.T) {
+	a := startTestApp(t, testOptions(t))
+	c := sdkClient(a.URL, "AKIDANY", "any")
+	putAndRoute(t, c, a.Engine.JetStream())
+
+	resp, err := http.Get(a.URL + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || strings.TrimSpace(string(body)) != `{"status":"ok"}` {
+		t.Errorf("/healthz: %d %s", resp.StatusCode, body)
+	}
+	resp, err = http.Get(a.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`trailbridge_MatchedEvents{bus="shop"} 2`,
+		`trailbridge_TriggeredRules{bus="shop",rule="big-orders"} 2`,
+		`trailbridge_PutEventsEntriesCount 3`,
+		`trailbridge_api_requests_total{action="PutEvents",code=""} 1`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+}
+
+func TestServeAccessKeys(t *testing.T) {
+	o := testOptions(t)
+	t.Run("open address without keys is refused", func(t *testing.T) {
+		o := o
+		o.Addr = "0.0.0.0:0"
+		_, err := startApp(t.Context(), o, testLogger(t))
+		if err == nil || !strings.Contains(err.Error(), "refusing to listen on 0.0.0.0:0 without access keys") {
+			t.Fatalf("startApp = %v", err)
+		}
+	})
+	t.Run("keys are enforced", func(t *testing.T) {
+		o := o
+		o.Addr = "0.0.0.0:0" // allowed with keys
+		o.AccessKeys = map[string]string{"AKIDGOOD": "s3cret"}
+		a := startTestApp(t, o)
+		url := strings.Replace(a.URL, "0.0.0.0", "127.0.0.1", 1)
+		url = strings.Replace(url, "[::]", "127.0.0.1", 1)
+		if _, err := sdkClient(url, "AKIDGOOD", "s3cret").ListEventBuses(t.Context(), &eb.ListEventBusesInput{}); err != nil {
+			t.Fatalf("good key: %v", err)
+		}
+		_, err := sdkClient(url, "AKIDBAD", "s3cret").ListEventBuses(t.Context(), &eb.ListEventBusesInput{})
+		var ae smithy.APIError
+		if !errors.As(err, &ae) || ae.ErrorCode() != "UnrecognizedClientException" {
+			t.Fatalf("unknown key: %v", err)
+		}
+		_, err = sdkClient(url, "AKIDGOOD", "wrong").ListEventBuses(t.Context(), &eb.ListEventBusesInput{})
+		if !errors.As(err, &ae) || ae.ErrorCode() != "InvalidSignatureException" {
+			t.Fatalf("wrong secret: %v", err)
+		}
+	})
+	t.Run("bad settings", func(t *testing.T) {
+		for _, tc := range []struct {
+			change func(*serveOptions)
+			want   string
+		}{
+			{func(o *serveOptions) { o.AccountID = "12" }, `--account-id "12": must be 12 digits`},
+			{func(o *serveOptions) { o.Region = "mars" }, `--region "mars": not a region name`},
+			{func(o *serveOptions) { o.Sync = "sometimes" }, `--sync "sometimes": must be always or a positive duration`},
+		} {
+			o := o
+			tc.change(&o)
+			if _, err := startApp(t.Context(), o, testLogger(t)); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("startApp = %v, want %q", err, tc.want)
+			}
+		}
+	})
+}
+
+func TestParseAccessKeys(t *testing.T) {
+	keys, err := parseAccessKeys(" AKID1:s1, AKID2:s:2 ,")
+	if err != nil || len(keys) != 2 || keys["AKID1"] != "s1" || keys["AKID2"] != "s:2" {
+		t.Errorf("parseAccessKeys = %v, %v", keys, err)
+	}
+	if _, err := parseAccessKeys("AKID1:supersecret,AKID2"); err == nil || strings.Contains(err.Error(), "supersecret") {
+		t.Errorf("bad pair: %v", err)
+	}
+}
+
+func TestServeRestart(t *testing.T) {
+	o := testOptions(t)
+	a := startTestApp(t, o)
+	c := sdkClient(a.URL, "AKIDANY", "any")
+	putAndRoute(t, c, a.Engine.JetStream())
+	a.Close()
+
+	a = startTestApp(t, o)
+	c = sdkClient(a.URL, "AKIDANY", "any")
+	tg := must(c.ListTargetsByRule(t.Context(), &eb.ListTargetsByRuleInput{Rule: aws.String("big-orders"), EventBusName: aws.String("shop")}))
+	if len(tg.Targets) != 2 {
+		t.Fatalf("targets after restart: %+v", tg.Targets)
+	}
+	// The rules are live again: a new matching event is routed.
+	must(c.PutEvents(t.Context(), &eb.PutEventsInput{Entries: []types.PutEventsRequestEntry{{Source: aws.String("shop"), DetailType: aws.String("Order"),
+		Detail: aws.String(`{"total":1000}`), EventBusName: aws.String("shop")}}}))
+	waitDeliveries(t, a.Engine.JetStream(), map[string]uint64{
+		natsjs.DeliverySubject("shop", "big-orders", "ops"):   3,
+		natsjs.DeliverySubject("shop", "big-orders", "audit"): 3,
+	})
+}
+
+var natsServerBin = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "trailbridge-nats-server")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "nats-server")
+	out, err := exec.Command("go", "build", "-o", bin, "github.com/nats-io/nats-server/v2").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("build nats-server: %v\n%s", err, out)
+	}
+	return bin, nil
+})
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// TestServeExternalNATS runs the same flow on a separate nats-server
+// process, as --nats-url does in production, and checks that a second
+// trailbridge process on the same JetStream sees the first one's state.
+func TestServeExternalNATS(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds nats-server")
+	}
+	bin, err := natsServerBin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := freePort(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, bin, "-js", "-l", os.DevNull, "-a", "127.0.0.1", "-p", fmt.Sprint(port), "-sd", t.TempDir())
+	cmd.Stdout, cmd.Stderr = testWriter{t}, testWriter{t}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Registered first, so it runs after the trailbridge processes close.
+	t.Cleanup(func() {
+		cancel()
+		cmd.Wait()
+	})
+	url := fmt.Sprintf("nats://127.0.0.1:%d", port)
+	checkFor(t, 20*time.Second, 50*time.Millisecond, func() error {
+		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err == nil {
+			c.Close()
+		}
+		return err
+	})
+
+	o := testOptions(t)
+	o.NATSURL = url
+	a := startTestApp(t, o)
+	if a.Engine.Embedded() {
+		t.Fatal("engine is embedded despite --nats-url")
+	}
+	putAndRoute(t, sdkClient(a.URL, "AKIDANY", "any"), a.Engine.JetStream())
+
+	o2 := testOptions(t)
+	o2.NATSURL = url
+	b := startTestApp(t, o2)
+	c := sdkClient(b.URL, "AKIDANY", "any")
+	r := must(c.DescribeRule(t.Context(), &eb.DescribeRuleInput{Name: aws.String("big-orders"), EventBusName: aws.String("shop")}))
+	if aws.ToString(r.Arn) != "arn:aws:events:us-east-1:123456789012:rule/shop/big-orders" {
+		t.Errorf("second process: %+v", r)
+	}
+	// A change made through the second process reaches the first.
+	must(c.DisableRule(t.Context(), &eb.DisableRuleInput{Name: aws.String("big-orders"), EventBusName: aws.String("shop")}))
+	checkFor(t, 5*time.Second, 10*time.Millisecond, func() error {
+		if r := a.Config.Rule("shop", "big-orders"); r == nil || r.State != "DISABLED" {
+			return errors.New("first process did not see the rule disabled")
+		}
+		return nil
+	})
+}
+
+// TestServeCommandStopsOnSignal runs the real command and stops it with
+// SIGTERM, as a service manager does.
+func TestServeCommandStopsOnSignal(t *testing.T) {
+	var out strings.Builder
+	var mu sync.Mutex
+	w := writerFunc(func(b []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return out.Write(b)
+	})
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan int, 1)
+	port := freePort(t)
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", fmt.Sprintf("127.0.0.1:%d", port), "--data-dir", t.TempDir()}, w, w)
+	}()
+	checkFor(t, 20*time.Second, 20*time.Millisecond, func() error {
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/healthz", port))
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		return nil
+	})
+	cancel() // what SIGINT and SIGTERM do, through signal.NotifyContext
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("exit code %d", code)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, want := range []string{"trailbridge serving", "development mode", "shutting down", "stopped"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
+
+var _ = json.Valid
