@@ -31,6 +31,9 @@ func (e *Engine) ConsumeEvents(ctx context.Context, fn func(ctx context.Context,
 		MaxAckPending: 4 * maxRouteBatch,
 	})
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
 		return fmt.Errorf("create consumer %s: %w", RouterConsumer, err)
 	}
 	msgs := make(chan jetstream.Msg, 2*maxRouteBatch)
