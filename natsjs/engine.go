@@ -53,13 +53,13 @@ const (
 	ConfigBucket     = "tbconfig"
 
 	eventsSubject     = "tb.events"
-
-	// EventsRetention is how long accepted events stay in TB_EVENTS. The
-	// router normally takes them within milliseconds; this bounds how
-	// long it may be down before unrouted events expire.
-	EventsRetention = 7 * 24 * time.Hour
 	deliveriesSubject = "tb.dlv"
 )
+
+// EventsRetention is how long accepted events stay in TB_EVENTS. The router
+// normally takes them within milliseconds; this bounds how long it may be
+// down before unrouted events expire.
+const EventsRetention = 7 * 24 * time.Hour
 
 // Open starts or connects to JetStream and makes sure trailbridge's streams
 // and bucket exist.

@@ -115,7 +115,7 @@ func TestRouteStates(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := &sink{}
 			r := New(f, s, nil, nil)
-	r.Load()
+			r.Load()
 			if err := r.Route(t.Context(), []trailbridge.Accepted{tc.ev}); err != nil {
 				t.Fatal(err)
 			}
