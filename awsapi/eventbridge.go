@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"fmt"
+	"encoding/hex"
 	"log/slog"
+	mrand "math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 
 	tb "github.com/trailbridge/trailbridge"
@@ -57,14 +59,35 @@ func (eb *EventBridge) now() time.Time {
 	return time.Now().UTC()
 }
 
+// ids are ChaCha8 generators seeded from crypto/rand: as unpredictable as
+// reading crypto/rand for every id, without a system call each time (which
+// measured at a tenth of PutEvents' cost).
+var ids = sync.Pool{New: func() any {
+	var seed [32]byte
+	rand.Read(seed[:])
+	return mrand.NewChaCha8(seed)
+}}
+
 // newID returns a random (version 4) UUID, the form of EventBridge's event
 // ids.
 func newID() string {
 	var b [16]byte
-	rand.Read(b[:])
+	g := ids.Get().(*mrand.ChaCha8)
+	g.Read(b[:])
+	ids.Put(g)
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+	var out [36]byte
+	hex.Encode(out[0:8], b[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], b[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], b[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], b[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:], b[10:])
+	return string(out[:])
 }
 
 // busName resolves an EventBusName member, which may be a name or a bus ARN,

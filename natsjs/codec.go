@@ -42,6 +42,48 @@ func groupSize(ev trailbridge.Accepted) int {
 
 var errBadGroup = errors.New("malformed events message")
 
+// deliveryVersion starts every delivery message.
+const deliveryVersion = 1
+
+// appendDelivery appends one delivery's event to a delivery message begun
+// with deliveryVersion: a varint ingestion time in Unix microseconds and
+// the uvarint-prefixed JSON. Bus, rule and target are in the subject.
+func appendDelivery(b []byte, d trailbridge.Delivery) []byte {
+	b = binary.AppendVarint(b, d.Ingested.UnixMicro())
+	b = binary.AppendUvarint(b, uint64(len(d.Event)))
+	return append(b, d.Event...)
+}
+
+var errBadDelivery = errors.New("malformed delivery message")
+
+// readDeliveries decodes a delivery message into copies of proto, one per
+// event.
+func readDeliveries(proto trailbridge.Delivery, b []byte) ([]trailbridge.Delivery, error) {
+	if len(b) == 0 || b[0] != deliveryVersion {
+		return nil, errBadDelivery
+	}
+	b = b[1:]
+	var out []trailbridge.Delivery
+	for len(b) > 0 {
+		us, n := binary.Varint(b)
+		if n <= 0 {
+			return nil, errBadDelivery
+		}
+		ev, rest, ok := readBytes(b[n:])
+		if !ok {
+			return nil, errBadDelivery
+		}
+		d := proto
+		d.Event, d.Ingested = ev, time.UnixMicro(us).UTC()
+		out = append(out, d)
+		b = rest
+	}
+	if len(out) == 0 {
+		return nil, errBadDelivery
+	}
+	return out, nil
+}
+
 // readGroup decodes a message written by appendGroup. The events' byte
 // slices alias b.
 func readGroup(b []byte) ([]trailbridge.Accepted, error) {

@@ -307,31 +307,64 @@ func TestPublishDeliveries(t *testing.T) {
 	ctx := t.Context()
 	now := time.Now().Truncate(time.Microsecond)
 	var ds []trailbridge.Delivery
-	for i := range 1500 { // two atomic batches
-		ds = append(ds, trailbridge.Delivery{Bus: "b.1", Rule: "r", Target: fmt.Sprint("t", i%3), Event: fmt.Appendf(nil, `{"i":%d}`, i), Ingested: now})
+	for i := range 1500 {
+		ds = append(ds, trailbridge.Delivery{Bus: "b.1", Rule: "r", Target: fmt.Sprint("t", i%3), Event: fmt.Appendf(nil, `{"i":%d}`, i), Ingested: now.Add(time.Duration(i) * time.Microsecond)})
+	}
+	// 1,200 more targets: two atomic batches.
+	for i := range 1200 {
+		ds = append(ds, trailbridge.Delivery{Bus: "b.1", Rule: "many", Target: fmt.Sprint("m", i), Event: []byte(`{}`), Ingested: now})
 	}
 	if err := e.PublishDeliveries(ctx, ds); err != nil {
 		t.Fatal(err)
 	}
-	info, err := e.deliveries.Info(ctx, jetstream.WithSubjectFilter(DeliverySubject("b.1", "r", "t1")))
+	info, err := e.deliveries.Info(ctx, jetstream.WithSubjectFilter(">"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info.State.Msgs != 1500 {
-		t.Fatalf("stored %d deliveries, want 1500", info.State.Msgs)
+	if info.State.Msgs != 1203 {
+		t.Fatalf("stored %d messages, want 3 packed ones and 1200 single ones", info.State.Msgs)
 	}
-	if got := info.State.Subjects[DeliverySubject("b.1", "r", "t1")]; got != 500 {
-		t.Errorf("deliveries to t1 = %d, want 500", got)
+	// Each target's message holds its deliveries, in order.
+	for tgt := range 3 {
+		subj := DeliverySubject("b.1", "r", fmt.Sprint("t", tgt))
+		m, err := e.deliveries.GetLastMsgForSubject(ctx, subj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := ReadDeliveries(m.Subject, m.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 500 {
+			t.Fatalf("%s holds %d deliveries, want 500", subj, len(got))
+		}
+		for j, d := range got {
+			i := j*3 + tgt
+			if d.Bus != "b.1" || d.Rule != "r" || d.Target != fmt.Sprint("t", tgt) || string(d.Event) != fmt.Sprintf(`{"i":%d}`, i) || !d.Ingested.Equal(now.Add(time.Duration(i)*time.Microsecond)) {
+				t.Fatalf("delivery %d of %s = %+v", j, subj, d)
+			}
+		}
 	}
-	m, err := e.deliveries.GetMsg(ctx, 2)
-	if err != nil {
-		t.Fatal(err)
+	if _, err := ReadDeliveries("tb.events", []byte{1}); err == nil {
+		t.Error("ReadDeliveries accepted a subject that is not a delivery subject")
 	}
-	d, err := ParseDelivery(m.Subject, m.Header, m.Data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d.Bus != "b.1" || d.Rule != "r" || d.Target != "t1" || string(d.Event) != `{"i":1}` || !d.Ingested.Equal(now) {
-		t.Errorf("delivery read back = %+v", d)
-	}
+}
+
+func FuzzReadDeliveries(f *testing.F) {
+	f.Add(appendDelivery([]byte{deliveryVersion}, trailbridge.Delivery{Event: []byte("{}")}))
+	f.Add([]byte{deliveryVersion})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ds, err := readDeliveries(trailbridge.Delivery{Target: "x"}, b)
+		if err != nil {
+			return
+		}
+		again := []byte{deliveryVersion}
+		for _, d := range ds {
+			again = appendDelivery(again, d)
+		}
+		back, err := readDeliveries(trailbridge.Delivery{}, again)
+		if err != nil || len(back) != len(ds) {
+			t.Fatalf("re-encoding %d deliveries: %d, %v", len(ds), len(back), err)
+		}
+	})
 }

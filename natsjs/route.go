@@ -17,7 +17,14 @@ import (
 const RouterConsumer = "router"
 
 // maxRouteBatch caps the events messages routed (and acknowledged) together.
-const maxRouteBatch = 64
+const maxRouteBatch = 256
+
+// busyBatch is the batch size that means the router is under load, and
+// routeLinger how long it then waits to fill the next batch.
+const (
+	busyBatch   = 8
+	routeLinger = 10 * time.Millisecond
+)
 
 // ConsumeEvents calls fn with the events of one or more stored groups until
 // ctx ends. A group is acknowledged only after fn returns nil for it, so
@@ -51,6 +58,7 @@ func (e *Engine) ConsumeEvents(ctx context.Context, fn func(ctx context.Context,
 	defer cc.Stop()
 	var batch []jetstream.Msg
 	var evs []trailbridge.Accepted
+	busy := false
 	for {
 		batch = batch[:0]
 		select {
@@ -59,15 +67,35 @@ func (e *Engine) ConsumeEvents(ctx context.Context, fn func(ctx context.Context,
 		case <-ctx.Done():
 			return nil
 		}
+		// Under load, wait a little for more, so that routing costs a
+		// few large writes rather than many small ones; when idle, route
+		// at once.
+		var linger <-chan time.Time
+		if busy {
+			linger = time.After(routeLinger)
+		}
 	drain:
 		for len(batch) < maxRouteBatch {
 			select {
 			case m := <-msgs:
 				batch = append(batch, m)
-			default:
+			case <-linger:
 				break drain
+			default:
+				if linger == nil {
+					break drain
+				}
+				select {
+				case m := <-msgs:
+					batch = append(batch, m)
+				case <-linger:
+					break drain
+				case <-ctx.Done():
+					return nil
+				}
 			}
 		}
+		busy = len(batch) >= busyBatch
 		evs = evs[:0]
 		keep := batch[:0]
 		for _, m := range batch {
@@ -105,38 +133,89 @@ func (e *Engine) ConsumeEvents(ctx context.Context, fn func(ctx context.Context,
 	}
 }
 
-// Header set on delivery messages.
-const ingestedHeader = "Tb-Ingested" // Unix microseconds
-
 // maxAtomicBatch is JetStream's default limit of messages per atomic batch.
 const maxAtomicBatch = 1000
 
-// PublishDeliveries stores deliveries, in atomic batches of up to 1000
-// messages: each batch is one write (one fsync) and is stored whole or not
-// at all.
+// PublishDeliveries stores deliveries durably. The deliveries owed to one
+// target of one rule are packed into one message on that target's subject;
+// many messages are written as atomic batches (of up to 1000 messages),
+// which the server stores with one sync. With every write synced,
+// the cost of storing is per message, so packing is what lets routing keep
+// up with ingestion: a routed batch costs one write per target it reaches,
+// not one per (event, target).
 func (e *Engine) PublishDeliveries(ctx context.Context, ds []trailbridge.Delivery) error {
-	for len(ds) > 0 {
-		n := min(len(ds), maxAtomicBatch)
-		if err := e.publishBatch(ctx, ds[:n]); err != nil {
+	type key struct{ bus, rule, target string }
+	index := map[key]int{}
+	var msgs []*nats.Msg
+	for _, d := range ds {
+		k := key{d.Bus, d.Rule, d.Target}
+		i, ok := index[k]
+		if !ok || len(msgs[i].Data) > e.maxDeliveryBytes() {
+			i = len(msgs)
+			index[k] = i
+			msgs = append(msgs, &nats.Msg{Subject: DeliverySubject(d.Bus, d.Rule, d.Target), Data: []byte{deliveryVersion}})
+		}
+		msgs[i].Data = appendDelivery(msgs[i].Data, d)
+	}
+	if len(msgs) <= maxPlainDeliveries {
+		return e.publishEach(ctx, msgs)
+	}
+	for len(msgs) > 0 {
+		n := min(len(msgs), maxAtomicBatch)
+		if err := e.publishBatch(ctx, msgs[:n]); err != nil {
 			return err
 		}
-		ds = ds[n:]
+		msgs = msgs[n:]
 	}
 	return nil
 }
 
-func (e *Engine) publishBatch(ctx context.Context, ds []trailbridge.Delivery) error {
-	id := nuid.Next()
-	for i, d := range ds {
-		msg := &nats.Msg{
-			Subject: DeliverySubject(d.Bus, d.Rule, d.Target),
-			Data:    d.Event,
-			Header:  nats.Header{},
+// maxPlainDeliveries is how many delivery messages are written one by one
+// rather than as an atomic batch. The server stages an atomic batch in a
+// store of its own (a folder and files, measured at about 3 ms), while a
+// single synced write costs about 0.5 ms; nothing needs the messages to be
+// atomic (a routing retried after a crash writes them again, which
+// at-least-once allows), so small sets go one by one.
+const maxPlainDeliveries = 6
+
+// publishEach writes messages one by one, pipelined.
+func (e *Engine) publishEach(ctx context.Context, msgs []*nats.Msg) error {
+	futs := make([]jetstream.PubAckFuture, 0, len(msgs))
+	for _, m := range msgs {
+		f, err := e.js.PublishMsgAsync(m, jetstream.WithExpectStream(DeliveriesStream))
+		if err != nil {
+			return fmt.Errorf("publish deliveries: %w", err)
 		}
-		msg.Header.Set(ingestedHeader, strconv.FormatInt(d.Ingested.UnixMicro(), 10))
+		futs = append(futs, f)
+	}
+	for _, f := range futs {
+		select {
+		case <-f.Ok():
+		case err := <-f.Err():
+			return fmt.Errorf("publish deliveries: %w", err)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// maxDeliveryBytes is where a packed delivery message is closed and the
+// next one begun, below the server's payload limit.
+func (e *Engine) maxDeliveryBytes() int {
+	return int(e.nc.MaxPayload()) / 2
+}
+
+func (e *Engine) publishBatch(ctx context.Context, msgs []*nats.Msg) error {
+	if len(msgs) == 1 {
+		return e.publishEach(ctx, msgs)
+	}
+	id := nuid.Next()
+	for i, msg := range msgs {
+		msg.Header = nats.Header{}
 		msg.Header.Set("Nats-Batch-Id", id)
 		msg.Header.Set("Nats-Batch-Sequence", strconv.Itoa(i+1))
-		if i < len(ds)-1 {
+		if i < len(msgs)-1 {
 			if err := e.nc.PublishMsg(msg); err != nil {
 				return fmt.Errorf("publish deliveries: %w", err)
 			}
@@ -155,27 +234,25 @@ func DeliverySubject(bus, rule, target string) string {
 	return deliveriesSubject + "." + escapeToken(bus) + "." + escapeToken(rule) + "." + escapeToken(target)
 }
 
-// ParseDelivery reads a stored delivery message back.
-func ParseDelivery(subject string, hdr nats.Header, data []byte) (trailbridge.Delivery, error) {
-	var d trailbridge.Delivery
+// ReadDeliveries reads a stored delivery message back into the deliveries
+// packed in it. The events alias data.
+func ReadDeliveries(subject string, data []byte) ([]trailbridge.Delivery, error) {
 	toks := splitSubject(subject)
 	if len(toks) != 5 || toks[0]+"."+toks[1] != deliveriesSubject {
-		return d, fmt.Errorf("not a delivery subject: %q", subject)
+		return nil, fmt.Errorf("not a delivery subject: %q", subject)
 	}
+	var d trailbridge.Delivery
 	var err error
 	if d.Bus, err = unescapeToken(toks[2]); err != nil {
-		return d, err
+		return nil, err
 	}
 	if d.Rule, err = unescapeToken(toks[3]); err != nil {
-		return d, err
+		return nil, err
 	}
 	if d.Target, err = unescapeToken(toks[4]); err != nil {
-		return d, err
+		return nil, err
 	}
-	us, _ := strconv.ParseInt(hdr.Get(ingestedHeader), 10, 64)
-	d.Ingested = time.UnixMicro(us).UTC()
-	d.Event = data
-	return d, nil
+	return readDeliveries(d, data)
 }
 
 func splitSubject(s string) []string {

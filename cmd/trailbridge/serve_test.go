@@ -89,18 +89,31 @@ func checkFor(t *testing.T, timeout, step time.Duration, fn func() error) {
 	}
 }
 
-// deliveries counts stored deliveries per subject.
+// deliveries counts the stored deliveries per subject (several may be
+// packed in one message).
 func deliveries(t *testing.T, js jetstream.JetStream) map[string]uint64 {
 	t.Helper()
 	s, err := js.Stream(t.Context(), natsjs.DeliveriesStream)
 	if err != nil {
 		t.Fatal(err)
 	}
-	info, err := s.Info(t.Context(), jetstream.WithSubjectFilter(">"))
+	info, err := s.Info(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return info.State.Subjects
+	got := map[string]uint64{}
+	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && info.State.Msgs > 0; seq++ {
+		m, err := s.GetMsg(t.Context(), seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ds, err := natsjs.ReadDeliveries(m.Subject, m.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[m.Subject] += uint64(len(ds))
+	}
+	return got
 }
 
 func waitDeliveries(t *testing.T, js jetstream.JetStream, want map[string]uint64) {

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	eb "github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	"github.com/trailbridge/trailbridge/natsjs"
+)
+
+// BenchmarkPutEvents measures PutEvents as users see it: concurrent SDK
+// clients (in this process, so they share its two cores with the server)
+// send 10-entry batches to a bus with 100 rules; every event matches one
+// rule, whose delivery the router records. It reports accepted events per
+// second and the latency of PutEvents calls, with the default disk sync
+// (every write) and, for comparison, with syncing every two minutes.
+//
+//	go test -run '^$' -bench PutEvents -benchtime 4000x ./cmd/trailbridge
+func BenchmarkPutEvents(b *testing.B) {
+	for _, sync := range []string{"always", "2m"} {
+		b.Run("sync="+sync, func(b *testing.B) { benchPutEvents(b, sync) })
+	}
+}
+
+func benchPutEvents(b *testing.B, syncMode string) {
+	o := serveOptions{Addr: "127.0.0.1:0", DataDir: b.TempDir(), Region: "us-east-1", AccountID: "123456789012", Sync: syncMode}
+	a, err := startApp(b.Context(), o, slog.New(slog.DiscardHandler))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer a.Close()
+	rules := 100
+	if v := os.Getenv("TB_BENCH_RULES"); v != "" {
+		rules, _ = strconv.Atoi(v)
+	}
+	setup := sdkClient(a.URL, "AKIDBENCH", "x")
+	for i := range rules {
+		name := fmt.Sprintf("store-%03d", i)
+		must(setup.PutRule(b.Context(), &eb.PutRuleInput{Name: aws.String(name),
+			EventPattern: aws.String(fmt.Sprintf(`{"source":["shop"],"detail-type":["Order Placed"],"detail":{"store":[%d],"total":[{"numeric":[">",0]}]}}`, i))}))
+		if os.Getenv("TB_BENCH_NOTARGETS") != "" {
+			continue
+		}
+		must(setup.PutTargets(b.Context(), &eb.PutTargetsInput{Rule: aws.String(name), Targets: []types.Target{
+			{Id: aws.String("t"), Arn: aws.String("arn:aws:sqs:us-east-1:123456789012:q")}}}))
+	}
+	clients := 32
+	if v := os.Getenv("TB_BENCH_CLIENTS"); v != "" {
+		clients, _ = strconv.Atoi(v)
+	}
+	var mu sync.Mutex
+	var lat []time.Duration
+	var next, failed int64
+	b.SetParallelism(max(1, clients/runtime.GOMAXPROCS(0)))
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		c := sdkClient(a.URL, "AKIDBENCH", "x")
+		var mine []time.Duration
+		for pb.Next() {
+			mu.Lock()
+			n := next
+			next++
+			mu.Unlock()
+			entries := make([]types.PutEventsRequestEntry, 10)
+			for j := range entries {
+				entries[j] = types.PutEventsRequestEntry{Source: aws.String("shop"), DetailType: aws.String("Order Placed"),
+					Detail: aws.String(fmt.Sprintf(`{"store":%d,"order":"o-%d-%d","total":%d.95,"items":[{"sku":"A-1","qty":2},{"sku":"B-7","qty":1}]}`, (n*10+int64(j))%int64(max(rules, 1)), n, j, 10+j))}
+			}
+			t0 := time.Now()
+			out, err := c.PutEvents(b.Context(), &eb.PutEventsInput{Entries: entries})
+			mine = append(mine, time.Since(t0))
+			if err != nil || out.FailedEntryCount != 0 {
+				mu.Lock()
+				failed++
+				mu.Unlock()
+			}
+		}
+		mu.Lock()
+		lat = append(lat, mine...)
+		mu.Unlock()
+	})
+	elapsed := time.Since(start)
+	b.StopTimer()
+	if failed > 0 {
+		b.Fatalf("%d PutEvents calls failed", failed)
+	}
+	slices.Sort(lat)
+	pct := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }
+	b.ReportMetric(float64(len(lat)*10)/elapsed.Seconds(), "events/s")
+	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
+
+	// How long the router takes to record every delivery after the last
+	// PutEvents returned: until its consumer has nothing left.
+	routed := time.Now()
+	deadline := routed.Add(2 * time.Minute)
+	for {
+		c, err := a.Engine.JetStream().Consumer(b.Context(), natsjs.EventsStream, natsjs.RouterConsumer)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ci, err := c.Info(b.Context())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if ci.NumPending == 0 && ci.NumAckPending == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("router still has %d groups to route after 2 minutes", ci.NumPending+uint64(ci.NumAckPending))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	b.ReportMetric(float64(time.Since(routed).Milliseconds()), "route-drain-ms")
+	es, err := a.Engine.JetStream().Stream(b.Context(), natsjs.EventsStream)
+	if err != nil {
+		b.Fatal(err)
+	}
+	einfo, err := es.Info(b.Context())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(len(lat)*10)/float64(einfo.State.LastSeq), "events/commit")
+}
