@@ -36,12 +36,23 @@ func (f *configFile) accessKeys() [][2]string {
 }
 
 // apply makes the file's buses, rules and targets exist as declared,
-// through the same operations (and checks) as the API. Applying twice
-// changes nothing the second time; what the file does not mention is left
-// alone, and the API can still change what it declares.
+// through the same operations (and checks) as the API. It first applies
+// the file to a copy of the configuration in memory, so that a file the
+// API refuses changes nothing. Applying twice changes nothing the second
+// time; what the file does not mention is left alone, and the API can still
+// change what it declares.
 func (f *configFile) apply(ctx context.Context, eb *awsapi.EventBridge) error {
+	dry := *eb
+	dry.Store = awsapi.NewMemoryStore(eb.Store)
+	if err := f.applyTo(ctx, &dry); err != nil {
+		return err
+	}
+	return f.applyTo(ctx, eb)
+}
+
+func (f *configFile) applyTo(ctx context.Context, eb *awsapi.EventBridge) error {
 	where := func(key, name string, err error) error {
-		return fmt.Errorf("config %s: %s (%s): %w", f.path, key, name, err)
+		return fmt.Errorf("config: %s: %s (%s): %w", f.path, key, name, err)
 	}
 	for _, b := range f.EventBuses {
 		if eb.Store.Bus(b.Name) == nil {
