@@ -37,6 +37,9 @@ type PutEventsObserver interface {
 	// Entries is called once per PutEvents call with how many entries
 	// were accepted and how many failed.
 	Entries(accepted, failed int)
+	// Dropped is called for an accepted event no rule can receive, with
+	// why (NoSuchBus: its bus does not exist, as AWS accepts and drops).
+	Dropped(bus, reason string)
 }
 
 // EventBridge is the EventBridge API over a Store and an EventLog. Its
@@ -50,6 +53,35 @@ type EventBridge struct {
 	Observer PutEventsObserver
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+
+	dropMu     sync.Mutex
+	dropLogged map[string]time.Time // bus → when a drop was last logged
+}
+
+// dropped counts and logs an accepted event that goes nowhere. The log says
+// so at most once a minute per bus, so that a client putting to a wrong bus
+// in a loop cannot flood it; the metric counts every one.
+func (eb *EventBridge) dropped(bus, reason string) {
+	if eb.Observer != nil {
+		eb.Observer.Dropped(bus, reason)
+	}
+	if eb.Log == nil {
+		return
+	}
+	now := eb.now()
+	eb.dropMu.Lock()
+	last, seen := eb.dropLogged[bus]
+	if !seen || now.Sub(last) >= time.Minute {
+		if eb.dropLogged == nil {
+			eb.dropLogged = map[string]time.Time{}
+		}
+		eb.dropLogged[bus] = now
+		seen = false
+	}
+	eb.dropMu.Unlock()
+	if !seen {
+		eb.Log.Warn("events accepted for a bus that does not exist are dropped, as on AWS (counted in trailbridge_DroppedEvents; logged once a minute per bus)", "bus", bus, "reason", reason)
+	}
 }
 
 func (eb *EventBridge) now() time.Time {

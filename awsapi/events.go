@@ -139,7 +139,8 @@ func (eb *EventBridge) PutEvents(ctx context.Context, in *PutEventsInput) (*PutE
 		out.Entries[i] = PutEventsResultEntry{EventId: &ev.ID}
 		bus := busName(e.EventBusName)
 		if eb.Store.Bus(bus) == nil {
-			continue // accepted and dropped
+			eb.dropped(bus, "NoSuchBus") // accepted and dropped, as on AWS
+			continue
 		}
 		start := len(buf)
 		buf, _ = ev.AppendJSON(buf)

@@ -167,6 +167,7 @@ func (r *Router) Route(ctx context.Context, evs []trailbridge.Accepted) error {
 			continue
 		}
 		if _, ok := r.buses.Load(ev.Bus); !ok {
+			r.log.Warn("event dropped: its bus was deleted before it was routed", "bus", ev.Bus)
 			r.obs.Dropped(ev.Bus, "NoSuchBus")
 			continue
 		}
@@ -201,6 +202,7 @@ func (r *Router) Route(ctx context.Context, evs []trailbridge.Accepted) error {
 func (r *Router) scheduled(ds []trailbridge.Delivery, ev trailbridge.Accepted) []trailbridge.Delivery {
 	ru := r.rules.Rule(ev.Bus, ev.Rule)
 	if ru == nil || ru.ScheduleExpression == "" || ru.State == trailbridge.StateDisabled {
+		r.log.Info("scheduled event dropped: its rule was deleted, disabled or lost its schedule before the event was routed", "rule", ev.Rule)
 		r.obs.Dropped(ev.Bus, "RuleGone")
 		return ds
 	}

@@ -158,6 +158,12 @@ func TestServeRoutesEvents(t *testing.T) {
 	a := startTestApp(t, testOptions(t))
 	c := sdkClient(a.URL, "AKIDANY", "any")
 	putAndRoute(t, c, a.Engine.JetStream())
+	// Accepted for a bus that does not exist, dropped and counted.
+	out := must(c.PutEvents(t.Context(), &eb.PutEventsInput{Entries: []types.PutEventsRequestEntry{{Source: aws.String("shop"), DetailType: aws.String("x"),
+		Detail: aws.String(`{}`), EventBusName: aws.String("nope")}}}))
+	if out.FailedEntryCount != 0 || out.Entries[0].EventId == nil {
+		t.Errorf("PutEvents to a missing bus: %+v", out.Entries)
+	}
 
 	resp, err := http.Get(a.URL + "/healthz")
 	if err != nil {
@@ -177,8 +183,9 @@ func TestServeRoutesEvents(t *testing.T) {
 	for _, want := range []string{
 		`trailbridge_MatchedEvents{bus="shop"} 2`,
 		`trailbridge_TriggeredRules{bus="shop",rule="big-orders"} 2`,
-		`trailbridge_PutEventsEntriesCount 3`,
-		`trailbridge_api_requests_total{action="PutEvents",code=""} 1`,
+		`trailbridge_PutEventsEntriesCount 4`,
+		`trailbridge_api_requests_total{action="PutEvents",code=""} 2`,
+		`trailbridge_DroppedEvents{bus="nope",reason="NoSuchBus"} 1`,
 	} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("/metrics lacks %q", want)
