@@ -42,9 +42,8 @@ func (f *configFile) accessKeys() [][2]string {
 // time; what the file does not mention is left alone, and the API can still
 // change what it declares.
 func (f *configFile) apply(ctx context.Context, eb *awsapi.EventBridge) error {
-	dry := *eb
-	dry.Store = awsapi.NewMemoryStore(eb.Store)
-	if err := f.applyTo(ctx, &dry); err != nil {
+	dry := &awsapi.EventBridge{Store: awsapi.NewMemoryStore(eb.Store), Events: eb.Events, Place: eb.Place, Now: eb.Now}
+	if err := f.applyTo(ctx, dry); err != nil {
 		return err
 	}
 	return f.applyTo(ctx, eb)
