@@ -39,7 +39,7 @@ type appendReq struct {
 const ingestDepth = 2
 
 func newIngester(e *Engine) *ingester {
-	max := int(e.nc.MaxPayload()) - 4096 // room for headers
+	max := int(e.ingestNC.MaxPayload()) - 4096 // room for headers
 	if max > 4<<20 || max <= 0 {
 		max = 4 << 20
 	}
@@ -187,7 +187,7 @@ func (in *ingester) publish(g *group) {
 	if id := g.reqs[0].msgID; id != "" {
 		msg.Header.Set(jetstream.MsgIDHeader, id)
 	}
-	fut, err := in.e.js.PublishMsgAsync(msg, jetstream.WithExpectStream(EventsStream))
+	fut, err := in.e.ingestJS.PublishMsgAsync(msg, jetstream.WithExpectStream(EventsStream))
 	if err != nil {
 		<-in.inflight
 		in.fail(g, fmt.Errorf("append events: %w", err))

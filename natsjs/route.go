@@ -31,7 +31,12 @@ const (
 // every accepted event reaches fn at least once; when fn fails, the groups
 // are offered again after a pause.
 func (e *Engine) ConsumeEvents(ctx context.Context, fn func(ctx context.Context, evs []trailbridge.Accepted) error) error {
-	cons, err := e.js.CreateOrUpdateConsumer(ctx, EventsStream, jetstream.ConsumerConfig{
+	nc, js, err := e.dial("router")
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	cons, err := js.CreateOrUpdateConsumer(ctx, EventsStream, jetstream.ConsumerConfig{
 		Durable:       RouterConsumer,
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       30 * time.Second,
