@@ -13,6 +13,7 @@ import (
 	eb "github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	tb "github.com/trailbridge/trailbridge"
+	"github.com/trailbridge/trailbridge/internal/check"
 )
 
 // collect gathers what reaches the events stream.
@@ -39,7 +40,7 @@ func (s *server) collect(t *testing.T) *collected {
 
 func (c *collected) waitFor(t *testing.T, n int) []tb.Accepted {
 	t.Helper()
-	checkFor(t, 10*time.Second, 5*time.Millisecond, func() error {
+	check.For(t, 10*time.Second, 5*time.Millisecond, func() error {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		if len(c.evs) < n {

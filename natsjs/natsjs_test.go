@@ -10,6 +10,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/trailbridge/trailbridge"
+	"github.com/trailbridge/trailbridge/internal/check"
 )
 
 func openTest(t *testing.T, dir string) *Engine {
@@ -19,22 +20,6 @@ func openTest(t *testing.T, dir string) *Engine {
 		t.Fatalf("open: %v", err)
 	}
 	return e
-}
-
-// checkFor polls fn until it returns nil or the timeout passes.
-func checkFor(t *testing.T, timeout, step time.Duration, fn func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := fn()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal(err)
-		}
-		time.Sleep(step)
-	}
 }
 
 func TestEscapeToken(t *testing.T) {
@@ -195,7 +180,7 @@ func TestConfigSeenByOtherWatcher(t *testing.T) {
 	if _, err := a.UpdateBus(ctx, "x", func(*trailbridge.Bus) (*trailbridge.Bus, error) { return &trailbridge.Bus{Name: "x"}, nil }); err != nil {
 		t.Fatal(err)
 	}
-	checkFor(t, 5*time.Second, 5*time.Millisecond, func() error {
+	check.For(t, 5*time.Second, 5*time.Millisecond, func() error {
 		if b.Bus("x") == nil {
 			return errors.New("second watcher never saw bus x")
 		}
@@ -204,7 +189,7 @@ func TestConfigSeenByOtherWatcher(t *testing.T) {
 	if _, err := a.UpdateBus(ctx, "x", func(*trailbridge.Bus) (*trailbridge.Bus, error) { return nil, nil }); err != nil {
 		t.Fatal(err)
 	}
-	checkFor(t, 5*time.Second, 5*time.Millisecond, func() error {
+	check.For(t, 5*time.Second, 5*time.Millisecond, func() error {
 		if b.Bus("x") != nil {
 			return errors.New("second watcher never saw bus x deleted")
 		}
@@ -253,7 +238,7 @@ func TestAppendConsumeSurvivesRestart(t *testing.T) {
 			return nil
 		})
 	}()
-	checkFor(t, 10*time.Second, 10*time.Millisecond, func() error {
+	check.For(t, 10*time.Second, 10*time.Millisecond, func() error {
 		mu.Lock()
 		defer mu.Unlock()
 		if len(seen) != n {
@@ -266,7 +251,7 @@ func TestAppendConsumeSurvivesRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Every group is acknowledged: nothing waits for the router.
-	checkFor(t, 5*time.Second, 10*time.Millisecond, func() error {
+	check.For(t, 5*time.Second, 10*time.Millisecond, func() error {
 		ci, err := e.js.Consumer(ctx, EventsStream, RouterConsumer)
 		if err != nil {
 			return err

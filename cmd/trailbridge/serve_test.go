@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/smithy-go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/trailbridge/trailbridge/internal/check"
 	"github.com/trailbridge/trailbridge/natsjs"
 )
 
@@ -73,22 +74,6 @@ func must[T any](v T, err error) T {
 	return v
 }
 
-// checkFor polls fn until it returns nil or the timeout passes.
-func checkFor(t *testing.T, timeout, step time.Duration, fn func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := fn()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal(err)
-		}
-		time.Sleep(step)
-	}
-}
-
 // deliveries counts the stored deliveries per subject (several may be
 // packed in one message).
 func deliveries(t *testing.T, js jetstream.JetStream) map[string]uint64 {
@@ -118,7 +103,7 @@ func deliveries(t *testing.T, js jetstream.JetStream) map[string]uint64 {
 
 func waitDeliveries(t *testing.T, js jetstream.JetStream, want map[string]uint64) {
 	t.Helper()
-	checkFor(t, 10*time.Second, 10*time.Millisecond, func() error {
+	check.For(t, 10*time.Second, 10*time.Millisecond, func() error {
 		got := deliveries(t, js)
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			return fmt.Errorf("deliveries = %v, want %v", got, want)
@@ -320,7 +305,7 @@ func TestServeExternalNATS(t *testing.T) {
 		cmd.Wait()
 	})
 	url := fmt.Sprintf("nats://127.0.0.1:%d", port)
-	checkFor(t, 20*time.Second, 50*time.Millisecond, func() error {
+	check.For(t, 20*time.Second, 50*time.Millisecond, func() error {
 		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 		if err == nil {
 			c.Close()
@@ -346,7 +331,7 @@ func TestServeExternalNATS(t *testing.T) {
 	}
 	// A change made through the second process reaches the first.
 	must(c.DisableRule(t.Context(), &eb.DisableRuleInput{Name: aws.String("big-orders"), EventBusName: aws.String("shop")}))
-	checkFor(t, 5*time.Second, 10*time.Millisecond, func() error {
+	check.For(t, 5*time.Second, 10*time.Millisecond, func() error {
 		if r := a.Config.Rule("shop", "big-orders"); r == nil || r.State != "DISABLED" {
 			return errors.New("first process did not see the rule disabled")
 		}
@@ -370,7 +355,7 @@ func TestServeCommandStopsOnSignal(t *testing.T) {
 	go func() {
 		done <- run(ctx, []string{"serve", "--addr", fmt.Sprintf("127.0.0.1:%d", port), "--data-dir", t.TempDir()}, w, w)
 	}()
-	checkFor(t, 20*time.Second, 20*time.Millisecond, func() error {
+	check.For(t, 20*time.Second, 20*time.Millisecond, func() error {
 		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/healthz", port))
 		if err != nil {
 			return err
