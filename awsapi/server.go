@@ -19,7 +19,8 @@ import (
 const MaxRequestBytes = 1 << 20
 
 // Server is the HTTP face of the AWS API: every request is authenticated
-// with SigV4 and dispatched on its X-Amz-Target header.
+// with SigV4 and dispatched on its X-Amz-Target header. Set its fields, then
+// call Handler once; the handler serves concurrent requests.
 type Server struct {
 	EventBridge *EventBridge
 	// Verifier checks signatures of EventBridge requests (service

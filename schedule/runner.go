@@ -27,7 +27,8 @@ type Appender interface {
 // trailbridge process runs one; all of them compute the same fire times and
 // event ids, and the Appender keeps one copy, so a rule fires once however
 // many processes run. Missed fire times (the process was down) are not
-// caught up: like EventBridge, a schedule only fires from now on.
+// caught up: like EventBridge, a schedule only fires from now on. A Runner
+// keeps state between checks: run it from one goroutine.
 type Runner struct {
 	Rules  Rules
 	Events Appender

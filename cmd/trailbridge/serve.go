@@ -144,6 +144,9 @@ func startApp(ctx context.Context, o serveOptions, log *slog.Logger) (*app, erro
 		return nil, fmt.Errorf("--region %q: not a region name such as us-east-1", o.Region)
 	}
 	var syncInterval time.Duration
+	if o.Sync != "always" && o.NATSURL != "" {
+		log.Warn("--sync applies to the embedded JetStream only; an external server syncs as it is configured", "sync", o.Sync)
+	}
 	if o.Sync != "always" {
 		d, err := time.ParseDuration(o.Sync)
 		if err != nil || d <= 0 {
