@@ -230,6 +230,8 @@ func startApp(ctx context.Context, o serveOptions, log *slog.Logger) (*app, erro
 	a.http = &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute, // a 1 MiB body needs far less; a stalled one is dropped
+		WriteTimeout:      time.Minute,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
