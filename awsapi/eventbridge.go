@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"log/slog"
 	mrand "math/rand/v2"
 	"strings"
@@ -27,6 +28,16 @@ type Store interface {
 	UpdateRule(ctx context.Context, bus, name string, fn func(cur *tb.Rule) (*tb.Rule, error)) (*tb.Rule, error)
 }
 
+// ResourceStore holds the resources other than buses and rules
+// (connections, API destinations), each as JSON under a kind and a name.
+// UpdateResource works as Store's updates: fn gets the current JSON (nil
+// when there is none) and returns the new JSON, nil to delete.
+type ResourceStore interface {
+	Resource(kind, name string) json.RawMessage
+	ResourceNames(kind string) []string
+	UpdateResource(ctx context.Context, kind, name string, fn func(cur json.RawMessage) (json.RawMessage, error)) error
+}
+
 // EventLog makes accepted events durable.
 type EventLog interface {
 	Append(ctx context.Context, evs []tb.Accepted) error
@@ -45,10 +56,12 @@ type PutEventsObserver interface {
 // EventBridge is the EventBridge API over a Store and an EventLog. Its
 // methods are safe for concurrent use.
 type EventBridge struct {
-	Store  Store
-	Events EventLog
-	Place  tb.Place
-	Log    *slog.Logger
+	Store Store
+	// Resources holds connections and API destinations.
+	Resources ResourceStore
+	Events    EventLog
+	Place     tb.Place
+	Log       *slog.Logger
 	// Observer, when set, is told about every PutEvents call.
 	Observer PutEventsObserver
 	// Now is the clock; nil means time.Now.

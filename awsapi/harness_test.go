@@ -56,7 +56,7 @@ func (s *server) start() {
 	}
 	s.engine, s.config = e, cfg
 	api := &Server{
-		EventBridge: &EventBridge{Store: cfg, Events: e, Place: testPlace},
+		EventBridge: &EventBridge{Store: cfg, Resources: cfg, Events: e, Place: testPlace},
 		Verifier: &sigv4.Verifier{Service: "events", Region: testPlace.Region, Lookup: func(id string) (string, bool) {
 			return testSecret, id == testKeyID
 		}},

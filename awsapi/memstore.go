@@ -16,13 +16,14 @@ import (
 type MemoryStore struct {
 	mu    sync.Mutex
 	buses map[string]*tb.Bus
-	rules map[[2]string]*tb.Rule // bus, name
+	rules map[[2]string]*tb.Rule        // bus, name
+	res   map[[2]string]json.RawMessage // kind, name
 }
 
 // NewMemoryStore returns a store holding copies of the buses and rules of
 // from (nil for an empty store with just the default bus).
 func NewMemoryStore(from Store) *MemoryStore {
-	m := &MemoryStore{buses: map[string]*tb.Bus{}, rules: map[[2]string]*tb.Rule{}}
+	m := &MemoryStore{buses: map[string]*tb.Bus{}, rules: map[[2]string]*tb.Rule{}, res: map[[2]string]json.RawMessage{}}
 	if from == nil {
 		m.buses[tb.DefaultBus] = &tb.Bus{Name: tb.DefaultBus}
 		return m
@@ -129,4 +130,53 @@ func (m *MemoryStore) UpdateRule(_ context.Context, bus, name string, fn func(cu
 	}
 	m.rules[k] = clone(next)
 	return next, nil
+}
+
+// CopyResources copies every resource of the given kinds from rs.
+func (m *MemoryStore) CopyResources(rs ResourceStore, kinds ...string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, k := range kinds {
+		for _, n := range rs.ResourceNames(k) {
+			m.res[[2]string{k, n}] = append(json.RawMessage(nil), rs.Resource(k, n)...)
+		}
+	}
+}
+
+// Resource implements ResourceStore.
+func (m *MemoryStore) Resource(kind, name string) json.RawMessage {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.res[[2]string{kind, name}]
+}
+
+// ResourceNames implements ResourceStore.
+func (m *MemoryStore) ResourceNames(kind string) []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []string
+	for k := range m.res {
+		if k[0] == kind {
+			out = append(out, k[1])
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// UpdateResource implements ResourceStore.
+func (m *MemoryStore) UpdateResource(_ context.Context, kind, name string, fn func(cur json.RawMessage) (json.RawMessage, error)) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k := [2]string{kind, name}
+	next, err := fn(append(json.RawMessage(nil), m.res[k]...))
+	if err != nil {
+		return err
+	}
+	if next == nil {
+		delete(m.res, k)
+		return nil
+	}
+	m.res[k] = append(json.RawMessage(nil), next...)
+	return nil
 }

@@ -30,6 +30,7 @@ type Config struct {
 	mu    sync.RWMutex
 	buses map[string]entry[trailbridge.Bus]
 	rules map[string]map[string]entry[trailbridge.Rule] // bus, rule name
+	res   map[string]map[string]entry[json.RawMessage]  // kind, name
 
 	lmu       sync.Mutex
 	listeners []func(Change)
@@ -40,10 +41,13 @@ type entry[T any] struct {
 	rev uint64
 }
 
-// Change names what changed: a bus (Rule empty) or a rule.
+// Change names what changed: a bus (Rule empty), a rule, or a resource of
+// another kind (Resource and Name set, Bus empty).
 type Change struct {
-	Bus  string
-	Rule string
+	Bus      string
+	Rule     string
+	Resource string // kind of resource, such as "connection"
+	Name     string
 }
 
 // Config opens the configuration bucket and returns once the current
@@ -64,6 +68,7 @@ func (e *Engine) Config(ctx context.Context) (*Config, error) {
 		log:   e.log,
 		buses: map[string]entry[trailbridge.Bus]{},
 		rules: map[string]map[string]entry[trailbridge.Rule]{},
+		res:   map[string]map[string]entry[json.RawMessage]{},
 	}
 	w, err := kv.WatchAll(ctx)
 	if err != nil {
@@ -161,6 +166,24 @@ func (c *Config) apply(key string, val []byte, rev uint64, deleted bool) error {
 		}
 		m[name] = entry[trailbridge.Rule]{r, rev}
 		ch = Change{Bus: bus, Rule: name}
+	case "res":
+		kind := bus
+		m := c.res[kind]
+		if m == nil {
+			m = map[string]entry[json.RawMessage]{}
+			c.res[kind] = m
+		}
+		if old, ok := m[name]; ok && old.rev >= rev {
+			c.mu.Unlock()
+			return nil
+		}
+		var v *json.RawMessage
+		if !deleted {
+			raw := json.RawMessage(append([]byte(nil), val...))
+			v = &raw
+		}
+		m[name] = entry[json.RawMessage]{v, rev}
+		ch = Change{Resource: kind, Name: name}
 	}
 	c.mu.Unlock()
 	c.lmu.Lock()
@@ -183,12 +206,19 @@ func (c *Config) OnChange(fn func(Change)) {
 
 func busKey(name string) string       { return "bus." + escapeToken(name) }
 func ruleKey(bus, name string) string { return "rule." + escapeToken(bus) + "." + escapeToken(name) }
+func resKey(kind, name string) string { return "res." + escapeToken(kind) + "." + escapeToken(name) }
 func parseKey(key string) (kind, bus, name string, err error) {
 	toks := strings.Split(key, ".")
 	switch {
 	case len(toks) == 2 && toks[0] == "bus":
 		bus, err = unescapeToken(toks[1])
 		return "bus", bus, "", err
+	case len(toks) == 3 && toks[0] == "res":
+		if bus, err = unescapeToken(toks[1]); err != nil {
+			return "", "", "", err
+		}
+		name, err = unescapeToken(toks[2])
+		return "res", bus, name, err
 	case len(toks) == 3 && toks[0] == "rule":
 		if bus, err = unescapeToken(toks[1]); err != nil {
 			return "", "", "", err
@@ -254,6 +284,49 @@ func (c *Config) UpdateBus(ctx context.Context, name string, fn func(cur *trailb
 // UpdateRule is UpdateBus for the rule called name on bus.
 func (c *Config) UpdateRule(ctx context.Context, bus, name string, fn func(cur *trailbridge.Rule) (*trailbridge.Rule, error)) (*trailbridge.Rule, error) {
 	return update(ctx, c, ruleKey(bus, name), fn)
+}
+
+// Resource returns the stored JSON of the resource of a kind (a
+// connection, an API destination, …) called name, or nil.
+func (c *Config) Resource(kind, name string) json.RawMessage {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if v := c.res[kind][name].v; v != nil {
+		return *v
+	}
+	return nil
+}
+
+// ResourceNames returns the names of the resources of a kind, sorted.
+func (c *Config) ResourceNames(kind string) []string {
+	c.mu.RLock()
+	var out []string
+	for name, e := range c.res[kind] {
+		if e.v != nil {
+			out = append(out, name)
+		}
+	}
+	c.mu.RUnlock()
+	slices.Sort(out)
+	return out
+}
+
+// UpdateResource is UpdateBus for a resource of another kind, stored as
+// JSON: fn gets the current JSON (nil when there is none) and returns the
+// new JSON, or nil to delete it.
+func (c *Config) UpdateResource(ctx context.Context, kind, name string, fn func(cur json.RawMessage) (json.RawMessage, error)) error {
+	_, err := update(ctx, c, resKey(kind, name), func(cur *json.RawMessage) (*json.RawMessage, error) {
+		var in json.RawMessage
+		if cur != nil {
+			in = *cur
+		}
+		out, err := fn(in)
+		if err != nil || out == nil {
+			return nil, err
+		}
+		return &out, nil
+	})
+	return err
 }
 
 func update[T any](ctx context.Context, c *Config, key string, fn func(cur *T) (*T, error)) (*T, error) {

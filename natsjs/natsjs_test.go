@@ -2,6 +2,7 @@ package natsjs
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -162,6 +163,53 @@ func TestConfigUpdateAndRestart(t *testing.T) {
 	}
 	if got := len(cfg.Buses()); got != 2 {
 		t.Errorf("buses after restart = %d, want 2", got)
+	}
+}
+
+func TestConfigResources(t *testing.T) {
+	dir := t.TempDir()
+	e := openTest(t, dir)
+	ctx := t.Context()
+	cfg, err := e.Config(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen []Change
+	cfg.OnChange(func(c Change) { seen = append(seen, c) })
+	put := func(name, v string) {
+		t.Helper()
+		if err := cfg.UpdateResource(ctx, "connection", name, func(cur json.RawMessage) (json.RawMessage, error) { return json.RawMessage(v), nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("ops.1", `{"a":1}`)
+	put("b", `{"b":2}`)
+	if got := string(cfg.Resource("connection", "ops.1")); got != `{"a":1}` {
+		t.Errorf("Resource = %s", got)
+	}
+	if got := cfg.ResourceNames("connection"); len(got) != 2 || got[0] != "b" || got[1] != "ops.1" {
+		t.Errorf("ResourceNames = %v", got)
+	}
+	if len(seen) != 2 || seen[0] != (Change{Resource: "connection", Name: "ops.1"}) {
+		t.Errorf("changes = %+v", seen)
+	}
+	if err := cfg.UpdateResource(ctx, "connection", "b", func(cur json.RawMessage) (json.RawMessage, error) {
+		if string(cur) != `{"b":2}` {
+			t.Errorf("current = %s", cur)
+		}
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	e.Close()
+	e = openTest(t, dir)
+	defer e.Close()
+	cfg, err = e.Config(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.ResourceNames("connection"); len(got) != 1 || string(cfg.Resource("connection", "ops.1")) != `{"a":1}` {
+		t.Errorf("after restart: %v", got)
 	}
 }
 

@@ -42,7 +42,11 @@ func (f *configFile) accessKeys() [][2]string {
 // time; what the file does not mention is left alone, and the API can still
 // change what it declares.
 func (f *configFile) apply(ctx context.Context, eb *awsapi.EventBridge) error {
-	dry := &awsapi.EventBridge{Store: awsapi.NewMemoryStore(eb.Store), Events: eb.Events, Place: eb.Place, Now: eb.Now}
+	mem := awsapi.NewMemoryStore(eb.Store)
+	if eb.Resources != nil {
+		mem.CopyResources(eb.Resources, "connection", "api-destination")
+	}
+	dry := &awsapi.EventBridge{Store: mem, Resources: mem, Events: eb.Events, Place: eb.Place, Now: eb.Now}
 	if err := f.applyTo(ctx, dry); err != nil {
 		return err
 	}

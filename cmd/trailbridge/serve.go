@@ -185,13 +185,17 @@ func startApp(ctx context.Context, o serveOptions, log *slog.Logger) (*app, erro
 	if err != nil {
 		return fail(err)
 	}
-	eb := &awsapi.EventBridge{Store: a.Config, Events: a.Engine, Place: place, Log: log, Observer: a.Metrics}
+	eb := &awsapi.EventBridge{Store: a.Config, Resources: a.Config, Events: a.Engine, Place: place, Log: log, Observer: a.Metrics}
 	if err := file.apply(ctx, eb); err != nil {
 		return fail(err)
 	}
 
 	rt := router.New(a.Config, a.Engine, a.Metrics, log)
-	a.Config.OnChange(func(c natsjs.Change) { rt.Changed(c.Bus, c.Rule) })
+	a.Config.OnChange(func(c natsjs.Change) {
+		if c.Resource == "" {
+			rt.Changed(c.Bus, c.Rule)
+		}
+	})
 	rt.Load()
 	a.wg.Go(func() {
 		if err := a.Engine.ConsumeEvents(bg, rt.Route); err != nil {
