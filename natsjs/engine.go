@@ -60,6 +60,7 @@ const (
 
 	eventsSubject     = "tb.events"
 	deliveriesSubject = "tb.dlv"
+	scheduleSubject   = "tb.sched"
 )
 
 // EventsRetention is how long accepted events stay in TB_EVENTS. The router
@@ -171,15 +172,21 @@ func (e *Engine) ensureStreams(ctx context.Context) error {
 	// delivery worker can still read a message after its last attempt to
 	// copy it to a dead-letter queue. 25 hours outlasts the longest
 	// MaximumEventAgeInSeconds (24 hours).
+	// Retries wait in the same stream as scheduled messages (one subject
+	// each under tb.sched), which JetStream moves back onto their target's
+	// subject when due: a target's retries hold no consumer slot while
+	// they wait.
 	e.deliveries, err = e.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:               DeliveriesStream,
-		Description:        "one message per matched (event, rule, target)",
-		Subjects:           []string{deliveriesSubject + ".>"},
+		Description:        "deliveries owed to each (rule, target), and their scheduled retries",
+		Subjects:           []string{deliveriesSubject + ".>", scheduleSubject + ".>"},
 		Retention:          jetstream.LimitsPolicy,
 		Storage:            jetstream.FileStorage,
 		Replicas:           e.opts.Replicas,
 		MaxAge:             25 * time.Hour,
 		AllowAtomicPublish: true,
+		AllowMsgSchedules:  true,
+		AllowRollup:        true,
 	})
 	if err != nil {
 		return fmt.Errorf("create stream %s: %w", DeliveriesStream, err)

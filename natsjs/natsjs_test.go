@@ -401,3 +401,65 @@ func FuzzReadDeliveries(f *testing.F) {
 		}
 	})
 }
+
+func TestConsumeDeliveriesAndRetry(t *testing.T) {
+	e := openTest(t, t.TempDir())
+	defer e.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	now := time.Now().Truncate(time.Microsecond)
+	var ds []trailbridge.Delivery
+	for i := range 5 {
+		ds = append(ds, trailbridge.Delivery{Bus: "b", Rule: "r", Target: "t", Event: fmt.Appendf(nil, `{"i":%d}`, i), Ingested: now})
+	}
+	ds = append(ds, trailbridge.Delivery{Bus: "b", Rule: "r", Target: "other", Event: []byte(`{}`), Ingested: now})
+	if err := e.PublishDeliveries(ctx, ds); err != nil {
+		t.Fatal(err)
+	}
+	type got struct {
+		events   int
+		attempts int
+		at       time.Time
+	}
+	var mu sync.Mutex
+	var seen []got
+	retried := false
+	go e.ConsumeDeliveries(ctx, "b", "r", "t", 4, func(m *DeliveryMsg) {
+		mu.Lock()
+		seen = append(seen, got{len(m.Deliveries()), m.Attempts(), time.Now()})
+		first := !retried
+		retried = true
+		mu.Unlock()
+		if first {
+			// Put the third event back for a second attempt in a second.
+			if err := e.ScheduleRetry(ctx, m.Deliveries()[2], 1, time.Now().Add(time.Second)); err != nil {
+				t.Error(err)
+			}
+		} else if string(m.Deliveries()[0].Event) != `{"i":2}` || !m.Deliveries()[0].Ingested.Equal(now) {
+			t.Errorf("retried delivery = %+v", m.Deliveries()[0])
+		}
+		m.Ack()
+	})
+	check.For(t, 10*time.Second, 10*time.Millisecond, func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(seen) < 2 {
+			return fmt.Errorf("%d messages consumed, want the routed one and its retry", len(seen))
+		}
+		return nil
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if seen[0].events != 5 || seen[0].attempts != 0 || seen[1].events != 1 || seen[1].attempts != 1 {
+		t.Errorf("consumed %+v", seen)
+	}
+	if gap := seen[1].at.Sub(seen[0].at); gap < 900*time.Millisecond {
+		t.Errorf("retry came back after %v, want about a second", gap)
+	}
+	if err := e.ForgetDeliveries(t.Context(), "b", "r", "t"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.js.Consumer(t.Context(), DeliveriesStream, DeliveryConsumer("b", "r", "t")); !errors.Is(err, jetstream.ErrConsumerNotFound) {
+		t.Errorf("consumer after ForgetDeliveries: %v", err)
+	}
+}
