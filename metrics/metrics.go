@@ -22,7 +22,22 @@ type Metrics struct {
 	putFailed      prometheus.Counter
 	requests       *prometheus.CounterVec
 	requestLatency *prometheus.HistogramVec
+
+	invocations     *prometheus.CounterVec
+	failed          *prometheus.CounterVec
+	attempts        *prometheus.CounterVec
+	successAttempts *prometheus.CounterVec
+	retryAttempts   *prometheus.CounterVec
+	sentToDlq       *prometheus.CounterVec
+	failedToDlq     *prometheus.CounterVec
+	deadLetterInv   *prometheus.CounterVec
+	throttled       *prometheus.CounterVec
+	startLatency    *prometheus.HistogramVec
+	successLatency  *prometheus.HistogramVec
 }
+
+// latencyBuckets span a local target's milliseconds to retries' hours.
+var latencyBuckets = []float64{.0005, .001, .002, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 10, 60, 600, 3600, 86400}
 
 // New registers trailbridge's metrics, and Go's and the process's, in a
 // registry of their own.
@@ -66,7 +81,31 @@ func New() *Metrics {
 			Buckets: []float64{.0005, .001, .002, .005, .01, .025, .05, .1, .25, 1},
 		}, []string{"action"}),
 	}
-	for _, c := range []prometheus.Collector{m.matched, m.triggered, m.dropped, m.putCalls, m.putEntries, m.putFailed, m.requests, m.requestLatency} {
+	target := []string{"bus", "rule", "target"}
+	counter := func(name, help string, labels []string) *prometheus.CounterVec {
+		return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
+	}
+	m.invocations = counter("trailbridge_Invocations", "Events whose delivery to a target ended, delivered or given up; retries not counted (EventBridge's Invocations).", target)
+	m.failed = counter("trailbridge_FailedInvocations", "Events given up on without a dead-letter queue to take them (EventBridge's FailedInvocations).", target)
+	m.attempts = counter("trailbridge_InvocationAttempts", "Attempts to invoke a target, retries included (EventBridge's InvocationAttempts).", target)
+	m.successAttempts = counter("trailbridge_SuccessfulInvocationAttempts", "Attempts that delivered (EventBridge's SuccessfulInvocationAttempts).", target)
+	m.retryAttempts = counter("trailbridge_RetryInvocationAttempts", "Attempts that were retries (EventBridge's RetryInvocationAttempts).", target)
+	m.sentToDlq = counter("trailbridge_InvocationsSentToDlq", "Events written to the target's dead-letter queue (EventBridge's InvocationsSentToDlq).", target)
+	m.failedToDlq = counter("trailbridge_InvocationsFailedToBeSentToDlq", "Events that could not be written to the target's dead-letter queue (EventBridge's InvocationsFailedToBeSentToDlq).", target)
+	m.deadLetterInv = counter("trailbridge_DeadLetterInvocations", "Events for which the target was not invoked at all, by reason: InvalidRendering (the input template rendered invalid JSON), TargetGone (EventBridge's DeadLetterInvocations).", append(target, "reason"))
+	m.throttled = counter("trailbridge_ThrottledRules", "Invocations a target refused as throttled (EventBridge's ThrottledRules).", []string{"bus", "rule"})
+	m.startLatency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "trailbridge_IngestionToInvocationStartLatency",
+		Help:    "Seconds from an event's acceptance to the start of its first invocation (EventBridge's IngestionToInvocationStartLatency, there in milliseconds).",
+		Buckets: latencyBuckets,
+	}, target)
+	m.successLatency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "trailbridge_IngestionToInvocationSuccessLatency",
+		Help:    "Seconds from an event's acceptance to its successful delivery, retries included (EventBridge's IngestionToInvocationSuccessLatency).",
+		Buckets: latencyBuckets,
+	}, target)
+	for _, c := range []prometheus.Collector{m.matched, m.triggered, m.dropped, m.putCalls, m.putEntries, m.putFailed, m.requests, m.requestLatency,
+		m.invocations, m.failed, m.attempts, m.successAttempts, m.retryAttempts, m.sentToDlq, m.failedToDlq, m.deadLetterInv, m.throttled, m.startLatency, m.successLatency} {
 		f(c)
 	}
 	return m
@@ -103,4 +142,49 @@ func (m *Metrics) Request(action, code string, d time.Duration) {
 	}
 	m.requests.WithLabelValues(action, code).Inc()
 	m.requestLatency.WithLabelValues(action).Observe(d.Seconds())
+}
+
+// Attempted counts an attempt to invoke a target.
+func (m *Metrics) Attempted(bus, rule, target string, retry bool) {
+	m.attempts.WithLabelValues(bus, rule, target).Inc()
+	if retry {
+		m.retryAttempts.WithLabelValues(bus, rule, target).Inc()
+	}
+}
+
+// Started records when an event's first invocation began.
+func (m *Metrics) Started(bus, rule, target string, sinceIngestion time.Duration) {
+	m.startLatency.WithLabelValues(bus, rule, target).Observe(sinceIngestion.Seconds())
+}
+
+// Succeeded counts a delivered event.
+func (m *Metrics) Succeeded(bus, rule, target string, sinceIngestion time.Duration) {
+	m.successAttempts.WithLabelValues(bus, rule, target).Inc()
+	m.invocations.WithLabelValues(bus, rule, target).Inc()
+	m.successLatency.WithLabelValues(bus, rule, target).Observe(sinceIngestion.Seconds())
+}
+
+// Failed counts an event given up on without a dead-letter queue.
+func (m *Metrics) Failed(bus, rule, target string) {
+	m.invocations.WithLabelValues(bus, rule, target).Inc()
+	m.failed.WithLabelValues(bus, rule, target).Inc()
+}
+
+// DeadLettered counts an event given up on and sent to the target's
+// dead-letter queue, or not, when that failed.
+func (m *Metrics) DeadLettered(bus, rule, target string, written bool) {
+	m.invocations.WithLabelValues(bus, rule, target).Inc()
+	if written {
+		m.sentToDlq.WithLabelValues(bus, rule, target).Inc()
+	} else {
+		m.failedToDlq.WithLabelValues(bus, rule, target).Inc()
+	}
+}
+
+// Throttled counts a target's refusal as throttled.
+func (m *Metrics) Throttled(bus, rule string) { m.throttled.WithLabelValues(bus, rule).Inc() }
+
+// NotInvoked counts an event for which the target was not invoked.
+func (m *Metrics) NotInvoked(bus, rule, target, reason string) {
+	m.deadLetterInv.WithLabelValues(bus, rule, target, reason).Inc()
 }
