@@ -23,6 +23,9 @@ const MaxRequestBytes = 1 << 20
 // call Handler once; the handler serves concurrent requests.
 type Server struct {
 	EventBridge *EventBridge
+	// Connections serves connections and API destinations; when nil,
+	// their actions answer that trailbridge does not implement them.
+	Connections *Connections
 	// Verifier checks signatures of EventBridge requests (service
 	// "events").
 	Verifier *sigv4.Verifier
@@ -46,7 +49,7 @@ func op[I, O any](fn func(context.Context, *I) (*O, error)) handler {
 
 func (s *Server) eventsOps() map[string]handler {
 	eb := s.EventBridge
-	return map[string]handler{
+	ops := map[string]handler{
 		"CreateEventBus":        op(eb.CreateEventBus),
 		"UpdateEventBus":        op(eb.UpdateEventBus),
 		"DescribeEventBus":      op(eb.DescribeEventBus),
@@ -70,17 +73,21 @@ func (s *Server) eventsOps() map[string]handler {
 		"PutPermission":         op(eb.PutPermission),
 		"RemovePermission":      op(eb.RemovePermission),
 	}
+	for name, h := range s.Connections.ops() {
+		ops[name] = h
+	}
+	return ops
 }
 
 // eventsActions are EventBridge's other actions: known, not implemented yet.
 var eventsActions = []string{
-	"ActivateEventSource", "CancelReplay", "CreateApiDestination", "CreateArchive", "CreateConnection",
-	"CreateEndpoint", "CreatePartnerEventSource", "DeactivateEventSource", "DeauthorizeConnection",
-	"DeleteApiDestination", "DeleteArchive", "DeleteConnection", "DeleteEndpoint", "DeletePartnerEventSource",
-	"DescribeApiDestination", "DescribeArchive", "DescribeConnection", "DescribeEndpoint", "DescribeEventSource",
-	"DescribePartnerEventSource", "DescribeReplay", "ListApiDestinations", "ListArchives", "ListConnections",
+	"ActivateEventSource", "CancelReplay", "CreateArchive",
+	"CreateEndpoint", "CreatePartnerEventSource", "DeactivateEventSource",
+	"DeleteArchive", "DeleteEndpoint", "DeletePartnerEventSource",
+	"DescribeArchive", "DescribeEndpoint", "DescribeEventSource",
+	"DescribePartnerEventSource", "DescribeReplay", "ListArchives",
 	"ListEndpoints", "ListEventSources", "ListPartnerEventSourceAccounts", "ListPartnerEventSources", "ListReplays",
-	"PutPartnerEvents", "StartReplay", "UpdateApiDestination", "UpdateArchive", "UpdateConnection", "UpdateEndpoint",
+	"PutPartnerEvents", "StartReplay", "UpdateArchive", "UpdateEndpoint",
 }
 
 // Handler returns the http.Handler of the API.
