@@ -41,21 +41,67 @@ func (f *configFile) accessKeys() [][2]string {
 // API refuses changes nothing. Applying twice changes nothing the second
 // time; what the file does not mention is left alone, and the API can still
 // change what it declares.
-func (f *configFile) apply(ctx context.Context, eb *awsapi.EventBridge) error {
+func (f *configFile) apply(ctx context.Context, conns *awsapi.Connections) error {
+	eb := conns.EB
 	mem := awsapi.NewMemoryStore(eb.Store)
 	if eb.Resources != nil {
 		mem.CopyResources(eb.Resources, "connection", "api-destination")
 	}
 	dry := &awsapi.EventBridge{Store: mem, Resources: mem, Events: eb.Events, Place: eb.Place, Now: eb.Now}
-	if err := f.applyTo(ctx, dry); err != nil {
+	if err := f.applyTo(ctx, &awsapi.Connections{EB: dry, Secrets: conns.Secrets, Now: conns.Now}); err != nil {
 		return err
 	}
-	return f.applyTo(ctx, eb)
+	return f.applyTo(ctx, conns)
 }
 
-func (f *configFile) applyTo(ctx context.Context, eb *awsapi.EventBridge) error {
+func (f *configFile) applyTo(ctx context.Context, conns *awsapi.Connections) error {
+	eb := conns.EB
 	where := func(key, name string, err error) error {
 		return fmt.Errorf("config: %s: %s (%s): %w", f.path, key, name, err)
+	}
+	// Connections and API destinations first: targets name them.
+	for _, c := range f.Connections {
+		in := connectionInput(c)
+		var err error
+		if _, derr := conns.DescribeConnection(ctx, &awsapi.ConnectionRef{Name: &c.Name}); derr != nil {
+			_, err = conns.CreateConnection(ctx, in)
+		} else {
+			u := awsapi.UpdateConnectionInput(*in)
+			_, err = conns.UpdateConnection(ctx, &u)
+		}
+		if err != nil {
+			return where(c.Key, c.Name, err)
+		}
+	}
+	for _, d := range f.ApiDestinations {
+		connArn := d.ConnectionArn
+		if d.Connection != "" {
+			out, err := conns.DescribeConnection(ctx, &awsapi.ConnectionRef{Name: &d.Connection})
+			if err != nil {
+				return where(d.Key+".Connection", d.Name, err)
+			}
+			connArn = out.ConnectionArn
+		}
+		in := &awsapi.CreateApiDestinationInput{
+			Name:               &d.Name,
+			Description:        optional(d.Description),
+			ConnectionArn:      &connArn,
+			InvocationEndpoint: &d.InvocationEndpoint,
+			HttpMethod:         &d.HttpMethod,
+		}
+		if d.InvocationRateLimitPerSecond != 0 {
+			in.InvocationRateLimitPerSecond = &d.InvocationRateLimitPerSecond
+		}
+		var err error
+		if _, derr := conns.DescribeApiDestination(ctx, &awsapi.ApiDestinationRef{Name: &d.Name}); derr != nil {
+			_, err = conns.CreateApiDestination(ctx, in)
+		} else {
+			u := awsapi.UpdateApiDestinationInput(*in)
+			_, err = conns.UpdateApiDestination(ctx, &u)
+		}
+		if err != nil {
+			return where(d.Key, d.Name, err)
+		}
 	}
 	for _, b := range f.EventBuses {
 		if eb.Store.Bus(b.Name) == nil {
@@ -98,6 +144,54 @@ func (f *configFile) applyTo(ctx context.Context, eb *awsapi.EventBridge) error 
 		}
 	}
 	return nil
+}
+
+// connectionInput is the CreateConnection request a connection of the file
+// stands for.
+func connectionInput(c config.Connection) *awsapi.CreateConnectionInput {
+	in := &awsapi.CreateConnectionInput{
+		Name:              &c.Name,
+		Description:       optional(c.Description),
+		AuthorizationType: &c.AuthorizationType,
+		AuthParameters:    &awsapi.ConnectionAuthParameters{InvocationHttpParameters: httpParams(c.AuthParameters.InvocationHttpParameters)},
+	}
+	ap := c.AuthParameters
+	if b := ap.BasicAuthParameters; b != nil {
+		in.AuthParameters.BasicAuthParameters = &awsapi.BasicAuthParameters{Username: &b.Username, Password: &b.Password}
+	}
+	if k := ap.ApiKeyAuthParameters; k != nil {
+		in.AuthParameters.ApiKeyAuthParameters = &awsapi.ApiKeyAuthParameters{ApiKeyName: &k.ApiKeyName, ApiKeyValue: &k.ApiKeyValue}
+	}
+	if o := ap.OAuthParameters; o != nil {
+		op := &awsapi.OAuthParameters{
+			AuthorizationEndpoint: &o.AuthorizationEndpoint,
+			HttpMethod:            &o.HttpMethod,
+			OAuthHttpParameters:   httpParams(o.OAuthHttpParameters),
+		}
+		if cp := o.ClientParameters; cp != nil {
+			op.ClientParameters = &awsapi.OAuthClientParameters{ClientID: &cp.ClientID, ClientSecret: &cp.ClientSecret}
+		}
+		in.AuthParameters.OAuthParameters = op
+	}
+	return in
+}
+
+func httpParams(p *config.ConnectionHttpParameters) *awsapi.ConnectionHttpParameters {
+	if p == nil {
+		return nil
+	}
+	conv := func(ps []config.ConnectionParameter) []awsapi.ConnectionParameter {
+		var out []awsapi.ConnectionParameter
+		for _, x := range ps {
+			out = append(out, awsapi.ConnectionParameter{Key: &x.Key, Value: &x.Value, IsValueSecret: &x.IsValueSecret})
+		}
+		return out
+	}
+	return &awsapi.ConnectionHttpParameters{
+		HeaderParameters:      conv(p.HeaderParameters),
+		QueryStringParameters: conv(p.QueryStringParameters),
+		BodyParameters:        conv(p.BodyParameters),
+	}
 }
 
 func tag(ctx context.Context, eb *awsapi.EventBridge, arn string, tags []tb.Tag) error {

@@ -18,6 +18,7 @@ import (
 
 	tb "github.com/trailbridge/trailbridge"
 	"github.com/trailbridge/trailbridge/awsapi"
+	"github.com/trailbridge/trailbridge/delivery"
 	"github.com/trailbridge/trailbridge/metrics"
 	"github.com/trailbridge/trailbridge/natsjs"
 	"github.com/trailbridge/trailbridge/router"
@@ -39,6 +40,11 @@ type serveOptions struct {
 	// AccessKeys maps access key ids to secrets, from
 	// TRAILBRIDGE_ACCESS_KEYS ("ID:SECRET,ID:SECRET") and the config file.
 	AccessKeys map[string]string
+	// SecretKey seals connection secrets (TRAILBRIDGE_SECRET_KEY); empty
+	// means a key file in DataDir. OldSecretKeys (comma-separated,
+	// TRAILBRIDGE_SECRET_KEY_OLD) still open what they sealed, for
+	// rotation.
+	SecretKey, OldSecretKeys string
 }
 
 func envOr(name, def string) string {
@@ -82,6 +88,8 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return 2
 	}
 	o.AccessKeys = keys
+	o.SecretKey = os.Getenv("TRAILBRIDGE_SECRET_KEY")
+	o.OldSecretKeys = os.Getenv("TRAILBRIDGE_SECRET_KEY_OLD")
 	a, err := startApp(ctx, o, log)
 	if err != nil {
 		fmt.Fprintf(stderr, "trailbridge serve: %v\n", err)
@@ -186,17 +194,38 @@ func startApp(ctx context.Context, o serveOptions, log *slog.Logger) (*app, erro
 		return fail(err)
 	}
 	eb := &awsapi.EventBridge{Store: a.Config, Resources: a.Config, Events: a.Engine, Place: place, Log: log, Observer: a.Metrics}
-	if err := file.apply(ctx, eb); err != nil {
+	box, err := secretBox(o, log)
+	if err != nil {
+		return fail(err)
+	}
+	conns := &awsapi.Connections{EB: eb, Secrets: box}
+	if err := file.apply(ctx, conns); err != nil {
+		return fail(err)
+	}
+	reg, err := targets(o, file, a.Engine, a.Config, conns, place, log)
+	if err != nil {
 		return fail(err)
 	}
 
 	rt := router.New(a.Config, a.Engine, a.Metrics, log)
+	dl := &delivery.Engine{
+		Rules:    a.Config,
+		Queue:    deliveryQueue{a.Engine},
+		Targets:  reg,
+		Observer: a.Metrics,
+		Place:    place,
+		Log:      log,
+		// DeadLetters stays nil until trailbridge has queues: events given
+		// up on are then dropped, logged and counted as failed to send.
+	}
 	a.Config.OnChange(func(c natsjs.Change) {
 		if c.Resource == "" {
 			rt.Changed(c.Bus, c.Rule)
+			dl.Changed(c.Bus, c.Rule)
 		}
 	})
 	rt.Load()
+	a.wg.Go(func() { dl.Run(bg) })
 	a.wg.Go(func() {
 		if err := a.Engine.ConsumeEvents(bg, rt.Route); err != nil {
 			log.Error("router stopped", "err", err)
@@ -212,7 +241,7 @@ func startApp(ctx context.Context, o serveOptions, log *slog.Logger) (*app, erro
 			return s, ok
 		}
 	}
-	api := &awsapi.Server{EventBridge: eb, Verifier: verifier, Log: log, Observe: a.Metrics.Request}
+	api := &awsapi.Server{EventBridge: eb, Connections: conns, Verifier: verifier, Log: log, Observe: a.Metrics.Request}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
