@@ -1,6 +1,7 @@
 package awsapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -378,12 +379,22 @@ func (c *Connections) DeleteApiDestination(ctx context.Context, in *ApiDestinati
 // connection no longer exists). A missing destination is
 // apidest.ErrNotFound.
 func (c *Connections) Destination(_ context.Context, name string) (*apidest.Destination, error) {
-	sd, err := c.loadDestination(name)
+	raw := c.EB.Resources.Resource(kindDestination, name)
+	if raw == nil {
+		return nil, fmt.Errorf("api destination %s: %w", name, apidest.ErrNotFound)
+	}
+	// Every delivery asks; decoding and opening secrets each time would
+	// cost more than the request itself, so the answer is kept while the
+	// stored destination and connection stay byte for byte the same.
+	c.cacheMu.Lock()
+	hit, ok := c.cache[name]
+	c.cacheMu.Unlock()
+	if ok && bytes.Equal(hit.rawDest, raw) && bytes.Equal(hit.rawConn, c.EB.Resources.Resource(kindConnection, hit.connName)) {
+		return hit.dest, nil
+	}
+	sd, err := decodeDestination(raw)
 	if err != nil {
 		return nil, err
-	}
-	if sd == nil {
-		return nil, fmt.Errorf("api destination %s: %w", name, apidest.ErrNotFound)
 	}
 	d := &apidest.Destination{
 		ARN:       c.destinationARN(sd.Name, sd.UUID),
@@ -392,14 +403,35 @@ func (c *Connections) Destination(_ context.Context, name string) (*apidest.Dest
 		Method:    sd.HttpMethod,
 		RateLimit: sd.InvocationRateLimitPerSecond,
 	}
-	sc, err := c.connectionOf(sd.ConnectionArn)
-	if err != nil || sc == nil {
-		return d, err
+	entry := cachedDestination{rawDest: raw, dest: d}
+	if connName, _, ok := c.parseConnectionARN(sd.ConnectionArn); ok {
+		entry.connName = connName
+		entry.rawConn = c.EB.Resources.Resource(kindConnection, connName)
 	}
-	if d.Connection, err = c.openConnection(sc); err != nil {
+	sc, err := c.connectionOf(sd.ConnectionArn)
+	if err != nil {
 		return nil, err
 	}
+	if sc != nil {
+		if d.Connection, err = c.openConnection(sc); err != nil {
+			return nil, err
+		}
+	}
+	c.cacheMu.Lock()
+	if c.cache == nil {
+		c.cache = map[string]cachedDestination{}
+	}
+	c.cache[name] = entry
+	c.cacheMu.Unlock()
 	return d, nil
+}
+
+// cachedDestination is an answer of Destination and the stored bytes it
+// was made from.
+type cachedDestination struct {
+	rawDest, rawConn json.RawMessage
+	connName         string
+	dest             *apidest.Destination
 }
 
 var (

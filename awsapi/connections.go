@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -68,6 +69,9 @@ type Connections struct {
 	Secrets Secrets
 	// Now is the clock; nil means the EventBridge's.
 	Now func() time.Time
+
+	cacheMu sync.Mutex
+	cache   map[string]cachedDestination // by destination name
 }
 
 func (c *Connections) now() time.Time {

@@ -329,7 +329,7 @@ func (e *Engine) handle(ctx context.Context, k Key, w *worker, m Message) {
 
 // deliveryHeartbeat is how often a message in the works is reported in
 // progress; well under the queue's acknowledgement wait.
-const deliveryHeartbeat = 15 * time.Second
+const deliveryHeartbeat = 10 * time.Second
 
 // maxInvocation bounds one attempt; the target kinds apply their own,
 // shorter timeouts (5 s for API destinations, the function's own).

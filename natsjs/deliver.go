@@ -54,7 +54,14 @@ func DeliveryConsumer(bus, rule, target string) string {
 
 // deliveryAckWait is how long a worker may hold a message before JetStream
 // offers it again, unless the worker says it is still in progress.
-const deliveryAckWait = time.Minute
+const deliveryAckWait = 30 * time.Second
+
+// deliveryMaxAckPending bounds the messages of one target handed out and
+// not yet acknowledged, by all processes together. It is far above what one
+// process holds (maxInFlight in hand, as many again buffered), so that the
+// messages a crashed process held, which come back only after
+// deliveryAckWait, do not stop the others meanwhile.
+const deliveryMaxAckPending = 4096
 
 // ConsumeDeliveries calls fn, from up to maxInFlight goroutines at once, for
 // each message owed to the target of a rule, until ctx ends. fn must Ack
@@ -70,7 +77,7 @@ func (e *Engine) ConsumeDeliveries(ctx context.Context, bus, rule, target string
 		FilterSubject: DeliverySubject(bus, rule, target),
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       deliveryAckWait,
-		MaxAckPending: maxInFlight,
+		MaxAckPending: max(deliveryMaxAckPending, 2*maxInFlight),
 		DeliverPolicy: jetstream.DeliverAllPolicy,
 	})
 	if err != nil {

@@ -45,6 +45,12 @@ type serveOptions struct {
 	// TRAILBRIDGE_SECRET_KEY_OLD) still open what they sealed, for
 	// rotation.
 	SecretKey, OldSecretKeys string
+
+	// For tests and benchmarks: deliveryObserver also sees what the
+	// delivery engine does; noDelivery leaves deliveries stored,
+	// undelivered.
+	deliveryObserver delivery.Observer
+	noDelivery       bool
 }
 
 func envOr(name, def string) string {
@@ -208,11 +214,15 @@ func startApp(ctx context.Context, o serveOptions, log *slog.Logger) (*app, erro
 	}
 
 	rt := router.New(a.Config, a.Engine, a.Metrics, log)
+	var observer delivery.Observer = a.Metrics
+	if o.deliveryObserver != nil {
+		observer = teeObserver{a.Metrics, o.deliveryObserver}
+	}
 	dl := &delivery.Engine{
 		Rules:    a.Config,
 		Queue:    deliveryQueue{a.Engine},
 		Targets:  reg,
-		Observer: a.Metrics,
+		Observer: observer,
 		Place:    place,
 		Log:      log,
 		// DeadLetters stays nil until trailbridge has queues: events given
@@ -225,7 +235,9 @@ func startApp(ctx context.Context, o serveOptions, log *slog.Logger) (*app, erro
 		}
 	})
 	rt.Load()
-	a.wg.Go(func() { dl.Run(bg) })
+	if !o.noDelivery {
+		a.wg.Go(func() { dl.Run(bg) })
+	}
 	a.wg.Go(func() {
 		if err := a.Engine.ConsumeEvents(bg, rt.Route); err != nil {
 			log.Error("router stopped", "err", err)

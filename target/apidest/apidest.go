@@ -98,8 +98,9 @@ func (p Param) String() string {
 // does not exist.
 var ErrNotFound = errors.New("api destination not found")
 
-// Resolver finds API destinations by name. Implementations return fresh
-// values (the caller may keep them) and are safe for concurrent use.
+// Resolver finds API destinations by name, for every invocation.
+// Implementations may answer the same value again while the destination is
+// unchanged (callers never modify it), and are safe for concurrent use.
 type Resolver interface {
 	Destination(ctx context.Context, name string) (*Destination, error)
 }
@@ -135,7 +136,7 @@ type Kind struct {
 
 func (k *Kind) httpClient() *http.Client {
 	k.once.Do(func() {
-		c := http.Client{}
+		c := http.Client{Transport: defaultTransport()}
 		if k.Client != nil {
 			c = *k.Client
 		}
@@ -143,6 +144,16 @@ func (k *Kind) httpClient() *http.Client {
 		k.client = &c
 	})
 	return k.client
+}
+
+// defaultTransport keeps as many idle connections per host as deliveries
+// run at once: Go's default of two would open and close a connection for
+// most requests of a busy target.
+func defaultTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 1024
+	t.MaxIdleConnsPerHost = 256
+	return t
 }
 
 func (k *Kind) timeout() time.Duration {
