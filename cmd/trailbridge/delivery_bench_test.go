@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -32,6 +33,7 @@ import (
 //
 //     go test -run '^$' -bench Delivery -benchtime 20000x ./cmd/trailbridge
 func BenchmarkDelivery(b *testing.B) {
+	defer debug.SetGCPercent(debug.SetGCPercent(serveGCPercent())) // as serve runs
 	for _, sync := range []string{"always", "2m"} {
 		b.Run("drain/sync="+sync, func(b *testing.B) { benchDrain(b, sync) })
 	}

@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"os"
 	"regexp"
+	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -94,6 +96,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return 2
 	}
 	o.AccessKeys = keys
+	debug.SetGCPercent(serveGCPercent())
 	o.SecretKey = os.Getenv("TRAILBRIDGE_SECRET_KEY")
 	o.OldSecretKeys = os.Getenv("TRAILBRIDGE_SECRET_KEY_OLD")
 	a, err := startApp(ctx, o, log)
@@ -106,6 +109,23 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	a.Close()
 	log.Info("stopped")
 	return 0
+}
+
+// serveGCPercent is the garbage collector's target for serve: 400 unless
+// GOGC says otherwise. Go's default of 100 collects a server's small,
+// fast-churning heap so often that collections show in the latency tail:
+// BenchmarkDelivery's rate=1000/sync=2m p99 went from 7.3–7.7 ms at 100 to
+// 5.2–5.3 ms at 400, for a heap a few times larger (tens of MB).
+func serveGCPercent() int {
+	if v, ok := os.LookupEnv("GOGC"); ok {
+		if n, err := strconv.Atoi(v); err == nil {
+			return n
+		}
+		if v == "off" {
+			return -1
+		}
+	}
+	return 400
 }
 
 // parseAccessKeys reads "ID:SECRET,ID:SECRET".
