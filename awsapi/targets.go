@@ -2,12 +2,13 @@ package awsapi
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
 	tb "github.com/trailbridge/trailbridge"
+	"github.com/trailbridge/trailbridge/transform"
 )
 
 // MaxTargetsPerRule is EventBridge's hard limit.
@@ -31,16 +32,6 @@ type FailedEntry struct {
 type TargetsOutput struct {
 	FailedEntryCount int
 	FailedEntries    []FailedEntry
-}
-
-// predefined are the placeholders an InputTemplate may use without
-// declaring them in InputPathsMap.
-var predefined = []string{
-	"aws.events.rule-arn",
-	"aws.events.rule-name",
-	"aws.events.event.ingestion-time",
-	"aws.events.event",
-	"aws.events.event.json",
 }
 
 func checkTarget(v *violations, t *tb.Target, i int) {
@@ -82,53 +73,20 @@ func checkTargetMeaning(t *tb.Target) error {
 	if !strings.HasPrefix(t.Arn, "arn:") || strings.Count(t.Arn, ":") < 5 {
 		return tb.Errorf(tb.CodeValidation, "Parameter %s is not valid. Reason: Provided Arn is not in correct format.", t.Arn)
 	}
-	n := 0
-	if t.Input != nil {
-		n++
-	}
-	if t.InputPath != nil {
-		n++
-	}
-	if t.InputTransformer != nil {
-		n++
-	}
-	if n > 1 {
-		return tb.Errorf(tb.CodeValidation, "Only one of Input, InputPath, or InputTransformer must be provided for target %s.", t.Id)
-	}
-	if t.Input != nil && !json.Valid([]byte(*t.Input)) {
-		return tb.Errorf(tb.CodeValidation, "Input for target %s is not valid JSON text.", t.Id)
-	}
+	// The input settings are checked by the code that applies them, so
+	// that what PutTargets accepts is what delivery can do.
+	spec := transform.Spec{Input: t.Input, InputPath: t.InputPath}
 	if it := t.InputTransformer; it != nil {
-		for _, ph := range placeholders(it.InputTemplate) {
-			if _, ok := it.InputPathsMap[ph]; !ok && !slices.Contains(predefined, ph) {
-				return tb.Errorf(tb.CodeValidation, "InputTemplate for target %s contains invalid placeholder %s.", t.Id, ph)
-			}
+		spec.InputPathsMap, spec.InputTemplate = it.InputPathsMap, &it.InputTemplate
+	}
+	if _, err := transform.Compile(spec); err != nil {
+		var te transform.TargetError
+		if errors.As(err, &te) {
+			return tb.Errorf(te.Code(), "%s", te.Message(t.Id))
 		}
+		return tb.Errorf(tb.CodeValidation, "%v", err)
 	}
 	return nil
-}
-
-// placeholders returns the <name> placeholders of a template, in order.
-func placeholders(tmpl string) []string {
-	var out []string
-	for i := 0; i < len(tmpl); i++ {
-		if tmpl[i] != '<' {
-			continue
-		}
-		j := i + 1
-		for j < len(tmpl) && isPlaceholderChar(tmpl[j]) {
-			j++
-		}
-		if j > i+1 && j < len(tmpl) && tmpl[j] == '>' {
-			out = append(out, tmpl[i+1:j])
-			i = j
-		}
-	}
-	return out
-}
-
-func isPlaceholderChar(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.'
 }
 
 // PutTargets adds targets to a rule, or replaces those with the same Id.
