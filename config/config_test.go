@@ -360,7 +360,7 @@ func TestLoad(t *testing.T) {
 	t.Run("reads and parses with the environment", func(t *testing.T) {
 		t.Setenv("TB_TEST_SECRET", "from-env")
 		path := filepath.Join(t.TempDir(), "trailbridge.yaml")
-		text := "AccessKeys:\n  - AccessKeyId: AKIA\n    SecretAccessKey: ${TB_TEST_SECRET}\n"
+		text := "SecretKey: ${TB_TEST_SECRET}-key\nAccessKeys:\n  - AccessKeyId: AKIA\n    SecretAccessKey: ${TB_TEST_SECRET}\n"
 		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -370,6 +370,9 @@ func TestLoad(t *testing.T) {
 		}
 		if got, want := f.AccessKeys[0].SecretAccessKey, "from-env"; got != want {
 			t.Errorf("SecretAccessKey = %q, want %q", got, want)
+		}
+		if got, want := f.SecretKey, "from-env-key"; got != want {
+			t.Errorf("SecretKey = %q, want %q", got, want)
 		}
 	})
 	t.Run("errors start with the path and line", func(t *testing.T) {

@@ -15,6 +15,9 @@ import (
 // File is a parsed and checked configuration file. Every section is
 // optional. Items keep the order of the file.
 type File struct {
+	// SecretKey seals connection secrets at rest (base64 of 32 bytes, or a
+	// passphrase); normally "${NAME}" of an environment variable.
+	SecretKey       string
 	AccessKeys      []AccessKey
 	EventBuses      []EventBus
 	Rules           []Rule
@@ -93,6 +96,7 @@ func (d *decoder) file(data []byte) *File {
 		return f
 	}
 	d.object("", v, fields{
+		"SecretKey": d.str(&f.SecretKey),
 		"AccessKeys": func(p string, n ast.Node) {
 			d.list(p, n, func(p string, n ast.Node) { f.AccessKeys = append(f.AccessKeys, d.accessKey(p, n)) })
 		},

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -425,4 +426,24 @@ func eventually(t *testing.T, within time.Duration, cond func() bool) {
 		}
 		return fmt.Errorf("condition not met within %v", within)
 	})
+}
+
+func TestServeSecretKeyFromConfig(t *testing.T) {
+	t.Parallel()
+	o := testOptions(t)
+	o.ConfigFile = writeConfig(t, "SecretKey: a passphrase long enough\nConnections:\n  - Name: c\n    AuthorizationType: BASIC\n    AuthParameters: {BasicAuthParameters: {Username: u, Password: pw-in-config}}\n")
+	a := startTestApp(t, o)
+	c := sdkClient(a.URL, "AKID", "secret")
+	out := must(c.DescribeConnection(t.Context(), &eb.DescribeConnectionInput{Name: aws.String("c")}))
+	if out.ConnectionState != types.ConnectionStateAuthorized {
+		t.Errorf("connection state %s", out.ConnectionState)
+	}
+	if _, err := os.Stat(filepath.Join(o.DataDir, "secret.key")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a key file was made although the config gives the key: %v", err)
+	}
+	o.ConfigFile = writeConfig(t, "SecretKey: short\n")
+	o.DataDir = t.TempDir()
+	if _, err := startApp(t.Context(), o, testLogger(t)); err == nil || !strings.Contains(err.Error(), "SecretKey") {
+		t.Errorf("a bad SecretKey: err = %v, want one naming SecretKey", err)
+	}
 }

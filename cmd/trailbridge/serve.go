@@ -220,7 +220,7 @@ func startApp(ctx context.Context, o serveOptions, log *slog.Logger) (*app, erro
 		return fail(err)
 	}
 	eb := &awsapi.EventBridge{Store: a.Config, Resources: a.Config, Events: a.Engine, Place: place, Log: log, Observer: a.Metrics}
-	box, err := secretBox(o, log)
+	box, err := secretBox(o, file, log)
 	if err != nil {
 		return fail(err)
 	}

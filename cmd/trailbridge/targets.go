@@ -18,15 +18,19 @@ import (
 )
 
 // secretBox seals connection secrets with the key of TRAILBRIDGE_SECRET_KEY
-// (base64 of 32 bytes, or a passphrase) or, without it, with a random key
-// kept in the data folder. Processes that share one external JetStream
+// (base64 of 32 bytes, or a passphrase), else of the config file's
+// SecretKey, else with a random key kept in the data folder. Processes that share one external JetStream
 // must share the key, so they need the variable.
-func secretBox(o serveOptions, log *slog.Logger) (*secret.Box, error) {
+func secretBox(o serveOptions, file *configFile, log *slog.Logger) (*secret.Box, error) {
 	var keys [][]byte
-	if s := strings.TrimSpace(o.SecretKey); s != "" {
+	from, s := "TRAILBRIDGE_SECRET_KEY", strings.TrimSpace(o.SecretKey)
+	if s == "" {
+		from, s = "config: "+file.path+": SecretKey", strings.TrimSpace(file.SecretKey)
+	}
+	if s != "" {
 		k, err := secret.KeyFromString(s)
 		if err != nil {
-			return nil, fmt.Errorf("TRAILBRIDGE_SECRET_KEY: %w", err)
+			return nil, fmt.Errorf("%s: %w", from, err)
 		}
 		keys = append(keys, k)
 	} else {
@@ -36,7 +40,7 @@ func secretBox(o serveOptions, log *slog.Logger) (*secret.Box, error) {
 			return nil, fmt.Errorf("secret key: %w", err)
 		}
 		if o.NATSURL != "" {
-			log.Warn("connection secrets are sealed with a key of this machine's data folder; give every trailbridge that shares the JetStream the same TRAILBRIDGE_SECRET_KEY", "key_file", path)
+			log.Warn("connection secrets are sealed with a key of this machine's data folder; give every trailbridge that shares the JetStream the same TRAILBRIDGE_SECRET_KEY or SecretKey", "key_file", path)
 		}
 		keys = append(keys, k)
 	}
