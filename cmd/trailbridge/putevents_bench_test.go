@@ -108,24 +108,7 @@ func benchPutEvents(b *testing.B, clients int, syncMode string, match bool) {
 	// How long the router takes to record every delivery after the last
 	// PutEvents returned: until its consumer has nothing left.
 	routed := time.Now()
-	deadline := routed.Add(2 * time.Minute)
-	for {
-		c, err := a.Engine.JetStream().Consumer(b.Context(), natsjs.EventsStream, natsjs.RouterConsumer)
-		if err != nil {
-			b.Fatal(err)
-		}
-		ci, err := c.Info(b.Context())
-		if err != nil {
-			b.Fatal(err)
-		}
-		if ci.NumPending == 0 && ci.NumAckPending == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			b.Fatalf("router still has %d groups to route after 2 minutes", ci.NumPending+uint64(ci.NumAckPending))
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitRouted(b, a)
 	b.ReportMetric(float64(time.Since(routed).Milliseconds()), "route-drain-ms")
 	es, err := a.Engine.JetStream().Stream(b.Context(), natsjs.EventsStream)
 	if err != nil {
