@@ -50,6 +50,9 @@ type Engine struct {
 	events     jetstream.Stream
 	deliveries jetstream.Stream
 	ingest     *ingester
+
+	qmu    sync.Mutex
+	queues *Queues // started by Queues on first use
 }
 
 // Stream and bucket names.
@@ -237,6 +240,11 @@ func (e *Engine) Close() {
 	if e.ingest != nil {
 		e.ingest.close()
 	}
+	e.qmu.Lock()
+	if e.queues != nil {
+		e.queues.close()
+	}
+	e.qmu.Unlock()
 	e.mu.Lock()
 	conns := e.conns
 	e.conns = nil
