@@ -19,10 +19,18 @@ import (
 const MaxRequestBytes = 1 << 20
 
 // Server is the HTTP face of the AWS API: every request is authenticated
-// with SigV4 and dispatched on its X-Amz-Target header. Set its fields, then
-// call Handler once; the handler serves concurrent requests.
+// with SigV4 and dispatched on its X-Amz-Target header (AWSEvents.<Action>
+// for EventBridge, AmazonSQS.<Action> for queues) or, for SQS's query
+// protocol, on its Action parameter. Set its fields, then call Handler
+// once; the handler serves concurrent requests.
 type Server struct {
 	EventBridge *EventBridge
+	// SQS serves the built-in queues; when nil, SQS requests are answered
+	// with an SQS error saying queues are not served.
+	SQS *SQS
+	// SQSVerifier checks signatures of SQS requests (service "sqs"); when
+	// nil, Verifier's settings are used with service "sqs".
+	SQSVerifier *sigv4.Verifier
 	// Connections serves connections and API destinations; when nil,
 	// their actions answer that trailbridge does not implement them.
 	Connections *Connections
@@ -98,6 +106,15 @@ func (s *Server) Handler() http.Handler {
 			return nil, tb.Errorf(tb.CodeNotImplemented, "trailbridge does not implement AWSEvents.%s yet.", a)
 		}
 	}
+	var sqsOps map[string]sqsHandler
+	if s.SQS != nil {
+		sqsOps = s.SQS.ops()
+		for _, a := range sqsActions {
+			sqsOps[a] = func(context.Context, func(any) error) (any, error) {
+				return nil, tb.Errorf(sqsUnsupportedOperation, "trailbridge does not implement AmazonSQS.%s yet.", a)
+			}
+		}
+	}
 	log := s.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -106,7 +123,8 @@ func (s *Server) Handler() http.Handler {
 		start := time.Now()
 		reqID := newID()
 		w.Header().Set("x-amzn-RequestId", reqID)
-		action, err := s.serve(w, r, ops)
+		proto := protocolOf(r)
+		action, err := s.serve(w, r, proto, ops, sqsOps)
 		code := ""
 		if err != nil {
 			e := tb.AsError(err)
@@ -114,7 +132,11 @@ func (s *Server) Handler() http.Handler {
 			if e.Code == tb.CodeInternal {
 				log.Error("request failed", "action", action, "request_id", reqID, "err", err)
 			}
-			writeError(w, e)
+			if proto == protoEvents {
+				writeError(w, e)
+			} else {
+				writeSQSError(w, proto, e)
+			}
 		}
 		if s.Observe != nil {
 			s.Observe(action, code, time.Since(start))
@@ -124,7 +146,7 @@ func (s *Server) Handler() http.Handler {
 
 // serve handles one request; it writes the answer on success and returns
 // the error otherwise.
-func (s *Server) serve(w http.ResponseWriter, r *http.Request, ops map[string]handler) (string, error) {
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, proto protocol, ops map[string]handler, sqsOps map[string]sqsHandler) (string, error) {
 	// Refuse oversize requests before reading them.
 	if r.ContentLength > MaxRequestBytes {
 		return "", &tb.Error{Code: tb.CodeRequestEntityTooLarge, Status: http.StatusRequestEntityTooLarge,
@@ -138,6 +160,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, ops map[string]ha
 				Message: fmt.Sprintf("Request is over the limit of %d bytes.", MaxRequestBytes)}
 		}
 		return "", tb.Errorf(tb.CodeSerialization, "Request body could not be read.")
+	}
+	if proto != protoEvents {
+		return s.serveSQS(w, r, proto, body, sqsOps)
 	}
 	target := r.Header.Get("X-Amz-Target")
 	service, action, _ := strings.Cut(target, ".")
