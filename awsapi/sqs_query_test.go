@@ -98,7 +98,7 @@ func TestSQSQueryProtocol(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			status, h, body := s.postForm(t, tc.path, tc.form)
 			var e struct {
-				Error struct{ Type, Code, Message string }
+				Error     struct{ Type, Code, Message string }
 				RequestId string
 			}
 			if err := xml.Unmarshal([]byte(body), &e); err != nil {
