@@ -20,9 +20,11 @@ import (
 // JetStream; it is the trailbridge.MessageStore of an Engine.
 //
 // Layout: each queue is a stream of its own, TBQ_<name> (a .fifo suffix
-// escaped to =2Efifo), with work-queue retention, so that deleting a
-// message is acknowledging it, purging and deleting a queue are a stream
+// escaped to =2Efifo), so that purging and deleting a queue are a stream
 // purge and a stream deletion, and retention is the stream's MaxAge.
+// Deleting a message acknowledges it; the stream keeps limits retention and
+// deleted messages are purged in bulk below the consumer's acknowledgement
+// floor (see compactSoon) rather than one synced delete each.
 // Visible messages are on tbq.<name>.m; one durable pull consumer, "sqs",
 // hands them out with explicit acknowledgement. A message sent with a delay
 // is first stored as a JetStream scheduled message on a subject of its own,
@@ -58,8 +60,9 @@ type Queues struct {
 	js  jetstream.JetStream
 	log *slog.Logger
 
-	mu    sync.Mutex
-	known map[string]bool // queues whose stream was seen to exist
+	mu        sync.Mutex
+	known     map[string]bool      // queues whose stream was seen to exist
+	compacted map[string]time.Time // last compaction of each queue
 
 	sends    chan *sendReq
 	inflight chan struct{} // semaphore: batches written, not yet acknowledged
@@ -110,14 +113,15 @@ func (e *Engine) Queues() (*Queues, error) {
 		return nil, err
 	}
 	q := &Queues{
-		e:        e,
-		nc:       nc,
-		js:       js,
-		log:      e.log.With("component", "queues"),
-		known:    map[string]bool{},
-		sends:    make(chan *sendReq, 1024),
-		inflight: make(chan struct{}, sendDepth),
-		stop:     make(chan struct{}),
+		e:         e,
+		nc:        nc,
+		js:        js,
+		log:       e.log.With("component", "queues"),
+		known:     map[string]bool{},
+		compacted: map[string]time.Time{},
+		sends:     make(chan *sendReq, 1024),
+		inflight:  make(chan struct{}, sendDepth),
+		stop:      make(chan struct{}),
 	}
 	q.wg.Add(1)
 	go q.run()
@@ -181,7 +185,7 @@ func (q *Queues) OpenQueue(ctx context.Context, name string, retention time.Dura
 		Name:               stream,
 		Description:        "messages of queue " + name,
 		Subjects:           []string{subj + ".>"},
-		Retention:          jetstream.WorkQueuePolicy,
+		Retention:          jetstream.LimitsPolicy,
 		MaxAge:             retention,
 		Storage:            jetstream.FileStorage,
 		Replicas:           q.e.opts.Replicas,
@@ -239,14 +243,13 @@ func (q *Queues) PurgeQueue(ctx context.Context, name string) error {
 // Counts returns a queue's approximate counts: Visible is what the consumer
 // has not handed out yet (messages whose visibility timeout passed count
 // as in flight until handed out again), InFlight what it has handed out and
-// not seen deleted, Delayed the remaining messages of the stream, that is
-// the scheduled ones.
+// not seen deleted, Delayed the scheduled messages (one subject each).
 func (q *Queues) Counts(ctx context.Context, name string) (trailbridge.QueueCounts, error) {
 	s, err := q.stream(ctx, name)
 	if err != nil {
 		return trailbridge.QueueCounts{}, err
 	}
-	si, err := s.Info(ctx)
+	si, err := s.Info(ctx, jetstream.WithSubjectFilter(queueSubject(name)+".d.>"))
 	if err != nil {
 		return trailbridge.QueueCounts{}, q.noQueue(name, fmt.Errorf("count queue %s: %w", name, err))
 	}
@@ -256,7 +259,7 @@ func (q *Queues) Counts(ctx context.Context, name string) (trailbridge.QueueCoun
 	}
 	ci := c.CachedInfo()
 	out := trailbridge.QueueCounts{Visible: int(ci.NumPending), InFlight: ci.NumAckPending}
-	out.Delayed = max(0, int(si.State.Msgs)-out.Visible-out.InFlight)
+	out.Delayed = len(si.State.Subjects) // one subject per scheduled message
 	return out, nil
 }
 
@@ -464,6 +467,14 @@ func (q *Queues) publish(g *sendGroup) {
 		g.finish(q.noQueue(g.queue, fmt.Errorf("send to queue %s: %w", g.queue, err)))
 	}
 	stream := QueueStream(g.queue)
+	if len(msgs) == len(g.reqs) && len(msgs) > 1 {
+		// Only single-message Sends: none needs atomicity, and with
+		// every write synced the server syncs each message of an atomic
+		// batch anyway (measured: 8-message batches reach 900
+		// messages/s, pipelined plain writes 2,300).
+		q.publishEach(g, stream, msgs)
+		return
+	}
 	if len(msgs) > 1 {
 		id := nuid.Next()
 		for i, m := range msgs {
@@ -498,6 +509,36 @@ func (q *Queues) publish(g *sendGroup) {
 		case <-t.C:
 			fail(errors.New("no acknowledgement from jetstream in 30s"))
 		}
+	}()
+}
+
+// publishEach writes the messages of a group one by one, pipelined.
+func (q *Queues) publishEach(g *sendGroup, stream string, msgs []*nats.Msg) {
+	futs := make([]jetstream.PubAckFuture, 0, len(msgs))
+	var err error
+	for _, m := range msgs {
+		f, perr := q.js.PublishMsgAsync(m, jetstream.WithExpectStream(stream))
+		if perr != nil {
+			err = perr
+			break
+		}
+		futs = append(futs, f)
+	}
+	q.wg.Add(1)
+	go func() {
+		defer q.wg.Done()
+		for _, f := range futs {
+			select {
+			case <-f.Ok():
+			case ferr := <-f.Err():
+				err = ferr
+			}
+		}
+		<-q.inflight
+		if err != nil {
+			err = q.noQueue(g.queue, fmt.Errorf("send to queue %s: %w", g.queue, err))
+		}
+		g.finish(err)
 	}()
 }
 
@@ -719,7 +760,61 @@ func (q *Queues) release(stream, receipt string) {
 // server has processed the acknowledgement. A receipt of a message already
 // deleted (or purged) succeeds.
 func (q *Queues) Delete(ctx context.Context, name, receipt string) error {
-	return q.ackRequest(ctx, name, receipt, []byte("+ACK"), "delete message")
+	if err := q.ackRequest(ctx, name, receipt, []byte("+ACK"), "delete message"); err != nil {
+		return err
+	}
+	q.compactSoon(name)
+	return nil
+}
+
+// compactInterval is how often at most the deleted messages of a queue are
+// removed from its stream.
+const compactInterval = time.Second
+
+// compactSoon removes, at most once per compactInterval and in the
+// background, the messages below the consumer's acknowledgement floor:
+// every one of them was deleted (acknowledged). Work-queue retention would
+// remove each message as it is acknowledged, but with every write synced
+// that costs a synced write per delete (measured: 1,500 receives and
+// deletes a second against 17,000 this way); a purge up to the floor
+// drops whole blocks at once.
+func (q *Queues) compactSoon(name string) {
+	q.mu.Lock()
+	last, due := q.compacted[name], false
+	if now := time.Now(); now.Sub(last) >= compactInterval {
+		q.compacted[name], due = now, true
+	}
+	q.mu.Unlock()
+	if !due {
+		return
+	}
+	q.wg.Add(1)
+	go func() {
+		defer q.wg.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), queueRequestTimeout)
+		defer cancel()
+		if err := q.compact(ctx, name); err != nil {
+			q.log.Debug("compact queue", "queue", name, "err", err)
+		}
+	}()
+}
+
+func (q *Queues) compact(ctx context.Context, name string) error {
+	c, err := q.js.Consumer(ctx, QueueStream(name), queueConsumer)
+	if err != nil {
+		return err
+	}
+	floor := c.CachedInfo().AckFloor.Stream
+	if floor == 0 {
+		return nil
+	}
+	s, err := q.js.Stream(ctx, QueueStream(name))
+	if err != nil {
+		return err
+	}
+	// Only the visible subject: scheduled messages below the floor are
+	// not delivered yet.
+	return s.Purge(ctx, jetstream.WithPurgeSubject(queueSubject(name)+".m"), jetstream.WithPurgeSequence(floor+1))
 }
 
 // ChangeVisibility makes a received message visible again after d (0: at

@@ -98,6 +98,18 @@ func TestQueueSendReceiveDelete(t *testing.T) {
 		}
 	}
 	wantCounts(t, q, "orders", trailbridge.QueueCounts{})
+	// Deleted messages leave the stream.
+	check.For(t, 5*time.Second, 50*time.Millisecond, func() error {
+		s, err := e.JetStream().Stream(ctx, QueueStream("orders"))
+		if err != nil {
+			return err
+		}
+		if n := s.CachedInfo().State.Msgs; n != 0 {
+			q.compactSoon("orders")
+			return fmt.Errorf("stream holds %d messages after all were deleted", n)
+		}
+		return nil
+	})
 	if err := q.Delete(ctx, "orders", got[0].Receipt); err != nil {
 		t.Errorf("deleting a deleted message: %v", err)
 	}
