@@ -94,6 +94,8 @@ const (
 	// receiveGrace is how long past a pull request's expiry its late
 	// messages are still caught and made visible again.
 	receiveGrace = 5 * time.Second
+	// minPullWait is the shortest expiry of a pull request.
+	minPullWait = 20 * time.Millisecond
 	// queueRequestTimeout bounds one acknowledgement round trip.
 	queueRequestTimeout = 10 * time.Second
 )
@@ -617,12 +619,14 @@ func (q *Queues) Receive(ctx context.Context, name string, max int, visibility, 
 }
 
 func (q *Queues) pullOnce(ctx context.Context, name, stream string, max int, visibility, wait time.Duration) (out []trailbridge.ReceivedMessage, retry bool, err error) {
-	req := pullRequest{Batch: max, NoWait: true}
-	if wait >= time.Millisecond {
-		req.Expires = wait
-	} else {
-		wait = 0
+	// Even without a wait the request gets a short expiry: a request
+	// with no_wait alone is turned down on the consumer's count of pending
+	// messages, which lags behind a purge (measured: a message sent right
+	// after a purge was not received).
+	if wait < minPullWait {
+		wait = minPullWait
 	}
+	req := pullRequest{Batch: max, NoWait: true, Expires: wait}
 	body, _ := json.Marshal(req)
 	p := &pull{ch: make(chan *nats.Msg, max+1), log: q.log}
 	inbox := q.nc.NewRespInbox()
@@ -724,14 +728,10 @@ func (q *Queues) take(name, stream string, m *nats.Msg, visibility time.Duration
 		Receipt:      encodeReceipt(a),
 		ReceiveCount: int(a.dc),
 	}
-	// JetStream does not keep the time of the first delivery: it is this
-	// one's for a first receive, and for later ones the earliest it can
-	// have been, when the message became visible.
-	if a.dc == 1 {
-		rm.FirstReceivedAt = time.Unix(0, int64(a.ts)).UTC()
-	} else {
-		rm.FirstReceivedAt = qm.SentAt.Add(qm.Delay)
-	}
+	// JetStream does not keep the time of the first delivery; the time
+	// the message became visible stands in for it, the earliest it can
+	// have been and the same on every receive.
+	rm.FirstReceivedAt = qm.SentAt.Add(qm.Delay)
 	return rm, nil
 }
 
