@@ -411,6 +411,44 @@ func (q *SQS) SendMessage(ctx context.Context, in *SendMessageInput) (*SendMessa
 	}, nil
 }
 
+// SendToQueue puts a message from inside trailbridge (a queue target's
+// delivery, a dead letter) on the queue called name, with SendMessage's
+// checks of body, attributes and size and the queue's own delay. The
+// message keeps its id, sender and group id. A queue that does not exist is
+// an error wrapping tb.ErrNoQueue; a message SendMessage would refuse is a
+// *tb.Error.
+func (q *SQS) SendToQueue(ctx context.Context, name string, m tb.QueueMessage) error {
+	if q.Resources.Resource(kindQueue, name) == nil {
+		return fmt.Errorf("queue %s: %w", name, tb.ErrNoQueue)
+	}
+	sq, err := q.load(name)
+	if err != nil {
+		return err
+	}
+	sentAt := m.SentAt
+	if sentAt.IsZero() {
+		sentAt = q.nowMilli()
+	}
+	msg, _, err := q.newMessage(ctx, sq, &m.Body, nil, fromDomainAttrs(m.Attributes), nil, sentAt.Truncate(time.Millisecond))
+	if err != nil {
+		return err
+	}
+	if m.ID != "" {
+		msg.ID = m.ID
+	}
+	if m.SenderID != "" {
+		msg.SenderID = m.SenderID
+	}
+	msg.GroupID = m.GroupID
+	if err := q.Messages.Send(ctx, sq.Name, []tb.QueueMessage{msg}); err != nil {
+		if isNoQueue(err) {
+			return fmt.Errorf("queue %s: %w", name, tb.ErrNoQueue)
+		}
+		return fmt.Errorf("queue %s: %w", name, err)
+	}
+	return nil
+}
+
 // nowMilli is now at the millisecond precision of SentTimestamp.
 func (q *SQS) nowMilli() time.Time { return q.now().Truncate(time.Millisecond) }
 

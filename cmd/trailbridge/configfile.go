@@ -41,23 +41,56 @@ func (f *configFile) accessKeys() [][2]string {
 // API refuses changes nothing. Applying twice changes nothing the second
 // time; what the file does not mention is left alone, and the API can still
 // change what it declares.
-func (f *configFile) apply(ctx context.Context, conns *awsapi.Connections) error {
+func (f *configFile) apply(ctx context.Context, conns *awsapi.Connections, sqs *awsapi.SQS) error {
 	eb := conns.EB
 	mem := awsapi.NewMemoryStore(eb.Store)
 	if eb.Resources != nil {
-		mem.CopyResources(eb.Resources, "connection", "api-destination")
+		mem.CopyResources(eb.Resources, "connection", "api-destination", "queue")
 	}
 	dry := &awsapi.EventBridge{Store: mem, Resources: mem, Events: eb.Events, Place: eb.Place, Now: eb.Now}
-	if err := f.applyTo(ctx, &awsapi.Connections{EB: dry, Secrets: conns.Secrets, Now: conns.Now}); err != nil {
+	dryConns := &awsapi.Connections{EB: dry, Secrets: conns.Secrets, Now: conns.Now}
+	drySQS := &awsapi.SQS{Resources: mem, Messages: awsapi.NewMemoryMessages(), Place: sqs.Place, Now: sqs.Now}
+	if err := f.applyTo(ctx, dryConns, drySQS); err != nil {
 		return err
 	}
-	return f.applyTo(ctx, conns)
+	return f.applyTo(ctx, conns, sqs)
 }
 
-func (f *configFile) applyTo(ctx context.Context, conns *awsapi.Connections) error {
+func (f *configFile) applyTo(ctx context.Context, conns *awsapi.Connections, sqs *awsapi.SQS) error {
 	eb := conns.EB
 	where := func(key, name string, err error) error {
 		return fmt.Errorf("config: %s: %s (%s): %w", f.path, key, name, err)
+	}
+	// Queues first, without their redrive policies, then those: a policy
+	// names its dead-letter queue, which must exist, wherever the file
+	// declares it.
+	for _, q := range f.Queues {
+		attrs := map[string]string{}
+		for k, v := range q.Attributes {
+			if k != "RedrivePolicy" {
+				attrs[k] = v
+			}
+		}
+		if q.FifoQueue {
+			attrs["FifoQueue"] = "true"
+		}
+		var err error
+		if _, gerr := sqs.GetQueueUrl(ctx, &awsapi.GetQueueUrlInput{QueueName: &q.Name}); gerr != nil {
+			_, err = sqs.CreateQueue(ctx, &awsapi.CreateQueueInput{QueueName: &q.Name, Attributes: attrs})
+		} else if len(attrs) > 0 {
+			_, err = sqs.SetQueueAttributes(ctx, &awsapi.SetQueueAttributesInput{QueueUrl: queueURL(sqs, q.Name), Attributes: attrs})
+		}
+		if err != nil {
+			return where(q.Key, q.Name, err)
+		}
+	}
+	for _, q := range f.Queues {
+		if rp, ok := q.Attributes["RedrivePolicy"]; ok {
+			_, err := sqs.SetQueueAttributes(ctx, &awsapi.SetQueueAttributesInput{QueueUrl: queueURL(sqs, q.Name), Attributes: map[string]string{"RedrivePolicy": rp}})
+			if err != nil {
+				return where(q.Key+".Attributes.RedrivePolicy", q.Name, err)
+			}
+		}
 	}
 	// Connections and API destinations first: targets name them.
 	for _, c := range f.Connections {
@@ -192,6 +225,12 @@ func httpParams(p *config.ConnectionHttpParameters) *awsapi.ConnectionHttpParame
 		QueryStringParameters: conv(p.QueryStringParameters),
 		BodyParameters:        conv(p.BodyParameters),
 	}
+}
+
+// queueURL names a queue as SQS requests do (the host does not matter).
+func queueURL(sqs *awsapi.SQS, name string) *string {
+	u := "http://localhost/" + sqs.Place.Account + "/" + name
+	return &u
 }
 
 func tag(ctx context.Context, eb *awsapi.EventBridge, arn string, tags []tb.Tag) error {

@@ -18,8 +18,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	eb "github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/trailbridge/trailbridge/internal/check"
 )
@@ -446,4 +449,99 @@ func TestServeSecretKeyFromConfig(t *testing.T) {
 	if _, err := startApp(t.Context(), o, testLogger(t)); err == nil || !strings.Contains(err.Error(), "SecretKey") {
 		t.Errorf("a bad SecretKey: err = %v, want one naming SecretKey", err)
 	}
+}
+
+func sqsClient(url string) *sqs.Client {
+	return sqs.New(sqs.Options{
+		BaseEndpoint:     aws.String(url),
+		Region:           "us-east-1",
+		Credentials:      credentials.NewStaticCredentialsProvider("AKID", "secret", ""),
+		RetryMaxAttempts: 1,
+	})
+}
+
+func TestDeliverQueueTargetAndDeadLetterQueue(t *testing.T) {
+	t.Parallel()
+	o := testOptions(t)
+	a := startTestApp(t, o)
+	c := sdkClient(a.URL, "AKID", "secret")
+	q := sqsClient(a.URL)
+	users := must(q.CreateQueue(t.Context(), &sqs.CreateQueueInput{QueueName: aws.String("users")}))
+	dlq := must(q.CreateQueue(t.Context(), &sqs.CreateQueueInput{QueueName: aws.String("dlq")}))
+
+	// A queue target with InputPath: the JSON string, quotes and all.
+	putRuleAndTarget(t, c, "new-users", `{"source":["iam"]}`, types.Target{
+		Id: aws.String("users"), Arn: aws.String("arn:aws:sqs:us-east-1:123456789012:users"), InputPath: aws.String("$.detail.user"),
+	})
+	putEvent(t, c, "iam", `{"user":"ana"}`)
+	var got []sqstypes.Message
+	eventually(t, 10*time.Second, func() bool {
+		out := must(q.ReceiveMessage(t.Context(), &sqs.ReceiveMessageInput{QueueUrl: users.QueueUrl, WaitTimeSeconds: 1}))
+		got = out.Messages
+		return len(got) > 0
+	})
+	if body := aws.ToString(got[0].Body); body != `"ana"` {
+		t.Errorf("queue target body = %s, want \"ana\" with its quotes", body)
+	}
+
+	// A target that always fails, with two retries and a dead-letter queue.
+	h := newHook(t, func(int) int { return http.StatusInternalServerError })
+	dest := apiDestination(t, c, "broken", h.srv.URL, types.ConnectionAuthorizationTypeBasic, basicAuth())
+	putRuleAndTarget(t, c, "to-broken", `{"source":["app"]}`, types.Target{
+		Id: aws.String("broken"), Arn: aws.String(dest),
+		RetryPolicy:      &types.RetryPolicy{MaximumRetryAttempts: aws.Int32(2)},
+		DeadLetterConfig: &types.DeadLetterConfig{Arn: aws.String("arn:aws:sqs:us-east-1:123456789012:dlq")},
+	})
+	id := putEvent(t, c, "app", `{"n":1}`)
+	eventually(t, 30*time.Second, func() bool {
+		out := must(q.ReceiveMessage(t.Context(), &sqs.ReceiveMessageInput{QueueUrl: dlq.QueueUrl, WaitTimeSeconds: 1,
+			MessageAttributeNames: []string{"All"}}))
+		got = out.Messages
+		return len(got) > 0
+	})
+	m := got[0]
+	var ev map[string]any
+	if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &ev); err != nil || ev["id"] != id {
+		t.Errorf("dead letter body = %s, want the event %s", aws.ToString(m.Body), id)
+	}
+	want := map[string]string{
+		"RULE_ARN":                  "arn:aws:events:us-east-1:123456789012:rule/to-broken",
+		"TARGET_ARN":                dest,
+		"EXHAUSTED_RETRY_CONDITION": "MaximumRetryAttempts",
+		"RETRY_ATTEMPTS":            "2",
+	}
+	for k, v := range want {
+		a, ok := m.MessageAttributes[k]
+		if !ok || aws.ToString(a.StringValue) != v {
+			t.Errorf("attribute %s = %+v, want %q", k, a, v)
+		}
+	}
+	t.Logf("ERROR_CODE %s, ERROR_MESSAGE %s", aws.ToString(m.MessageAttributes["ERROR_CODE"].StringValue), aws.ToString(m.MessageAttributes["ERROR_MESSAGE"].StringValue))
+	if aws.ToString(m.MessageAttributes["ERROR_CODE"].StringValue) == "" {
+		t.Errorf("no ERROR_CODE")
+	}
+	if a, ok := m.MessageAttributes["ERROR_MESSAGE"]; !ok || !strings.Contains(aws.ToString(a.StringValue), "500") {
+		t.Errorf("ERROR_MESSAGE = %+v, want the target's failure", a)
+	}
+	if len(m.MessageAttributes) != 6 {
+		t.Errorf("%d attributes, want 6: %v", len(m.MessageAttributes), m.MessageAttributes)
+	}
+	labels := map[string]string{"bus": "default", "rule": "to-broken", "target": "broken"}
+	if g := counter(t, a, "trailbridge_InvocationsSentToDlq", labels); g != 1 {
+		t.Errorf("InvocationsSentToDlq = %v, want 1", g)
+	}
+	if n := len(h.requests()); n != 3 {
+		t.Errorf("%d attempts, want 3", n)
+	}
+
+	// A dead-letter queue that does not exist: counted and logged.
+	putRuleAndTarget(t, c, "to-nowhere", `{"source":["lost"]}`, types.Target{
+		Id: aws.String("broken"), Arn: aws.String(dest),
+		RetryPolicy:      &types.RetryPolicy{MaximumRetryAttempts: aws.Int32(0)},
+		DeadLetterConfig: &types.DeadLetterConfig{Arn: aws.String("arn:aws:sqs:us-east-1:123456789012:missing")},
+	})
+	putEvent(t, c, "lost", `{}`)
+	eventually(t, 10*time.Second, func() bool {
+		return counter(t, a, "trailbridge_InvocationsFailedToBeSentToDlq", map[string]string{"rule": "to-nowhere"}) == 1
+	})
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/trailbridge/trailbridge/router"
 	"github.com/trailbridge/trailbridge/schedule"
 	"github.com/trailbridge/trailbridge/sigv4"
+	"github.com/trailbridge/trailbridge/target/queue"
 )
 
 // serveOptions are serve's settings, from flags and their environment
@@ -225,10 +226,16 @@ func startApp(ctx context.Context, o serveOptions, log *slog.Logger) (*app, erro
 		return fail(err)
 	}
 	conns := &awsapi.Connections{EB: eb, Secrets: box}
-	if err := file.apply(ctx, conns); err != nil {
+	msgs, err := a.Engine.Queues()
+	if err != nil {
 		return fail(err)
 	}
-	reg, err := targets(o, file, a.Engine, a.Config, conns, place, log)
+	sqs := &awsapi.SQS{Resources: a.Config, Messages: msgs, Place: place, Log: log}
+	if err := file.apply(ctx, conns, sqs); err != nil {
+		return fail(err)
+	}
+	queues := &queue.Kind{Sender: sqs, Place: place}
+	reg, err := targets(o, file, a.Engine, a.Config, conns, queues, place, log)
 	if err != nil {
 		return fail(err)
 	}
@@ -239,14 +246,13 @@ func startApp(ctx context.Context, o serveOptions, log *slog.Logger) (*app, erro
 		observer = teeObserver{a.Metrics, o.deliveryObserver}
 	}
 	dl := &delivery.Engine{
-		Rules:    a.Config,
-		Queue:    deliveryQueue{a.Engine},
-		Targets:  reg,
-		Observer: observer,
-		Place:    place,
-		Log:      log,
-		// DeadLetters stays nil until trailbridge has queues: events given
-		// up on are then dropped, logged and counted as failed to send.
+		Rules:       a.Config,
+		Queue:       deliveryQueue{a.Engine},
+		Targets:     reg,
+		Observer:    observer,
+		Place:       place,
+		Log:         log,
+		DeadLetters: queue.DeadLetters{Kind: queues},
 	}
 	a.Config.OnChange(func(c natsjs.Change) {
 		if c.Resource == "" {
@@ -273,7 +279,8 @@ func startApp(ctx context.Context, o serveOptions, log *slog.Logger) (*app, erro
 			return s, ok
 		}
 	}
-	api := &awsapi.Server{EventBridge: eb, Connections: conns, Verifier: verifier, Log: log, Observe: a.Metrics.Request}
+	sqsVerifier := &sigv4.Verifier{Service: "sqs", Region: o.Region, Lookup: verifier.Lookup}
+	api := &awsapi.Server{EventBridge: eb, Connections: conns, SQS: sqs, SQSVerifier: sqsVerifier, Verifier: verifier, Log: log, Observe: a.Metrics.Request}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")

@@ -15,6 +15,7 @@ import (
 	"github.com/trailbridge/trailbridge/target/bus"
 	"github.com/trailbridge/trailbridge/target/function"
 	"github.com/trailbridge/trailbridge/target/logs"
+	"github.com/trailbridge/trailbridge/target/queue"
 )
 
 // secretBox seals connection secrets with the key of TRAILBRIDGE_SECRET_KEY
@@ -58,7 +59,7 @@ func secretBox(o serveOptions, file *configFile, log *slog.Logger) (*secret.Box,
 }
 
 // targets is the registry of every kind of target serve delivers to.
-func targets(o serveOptions, file *configFile, eng *natsjs.Engine, cfg *natsjs.Config, dests apidest.Resolver, place tb.Place, log *slog.Logger) (*target.Registry, error) {
+func targets(o serveOptions, file *configFile, eng *natsjs.Engine, cfg *natsjs.Config, dests apidest.Resolver, queues *queue.Kind, place tb.Place, log *slog.Logger) (*target.Registry, error) {
 	specs := make([]function.Spec, 0, len(file.Functions))
 	for _, f := range file.Functions {
 		specs = append(specs, functionSpec(f, file.path))
@@ -72,6 +73,7 @@ func targets(o serveOptions, file *configFile, eng *natsjs.Engine, cfg *natsjs.C
 	r.Register("events:api-destination", &apidest.Kind{Resolver: dests})
 	r.Register("events:event-bus", bus.New(eng, cfg, place, bus.Options{}))
 	r.Register("logs:log-group", logs.New(filepath.Join(o.DataDir, "logs"), logs.Options{}))
+	r.Register("sqs", queues)
 	return r, nil
 }
 
