@@ -545,3 +545,41 @@ func TestDeliverQueueTargetAndDeadLetterQueue(t *testing.T) {
 		return counter(t, a, "trailbridge_InvocationsFailedToBeSentToDlq", map[string]string{"rule": "to-nowhere"}) == 1
 	})
 }
+
+func TestServeConfigQueues(t *testing.T) {
+	t.Parallel()
+	o := testOptions(t)
+	o.ConfigFile = writeConfig(t, `
+Queues:
+  - Name: ops
+    Attributes:
+      VisibilityTimeout: "45"
+      RedrivePolicy: '{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:123456789012:ops-dlq","maxReceiveCount":3}'
+  - Name: ops-dlq
+Rules:
+  - Name: to-ops
+    EventPattern: {source: [ops]}
+    Targets:
+      - Id: q
+        Arn: arn:aws:sqs:us-east-1:123456789012:ops
+`)
+	for range 2 { // applying the file again changes nothing
+		a := startTestApp(t, o)
+		q := sqsClient(a.URL)
+		url := must(q.GetQueueUrl(t.Context(), &sqs.GetQueueUrlInput{QueueName: aws.String("ops")})).QueueUrl
+		attrs := must(q.GetQueueAttributes(t.Context(), &sqs.GetQueueAttributesInput{QueueUrl: url,
+			AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameAll}})).Attributes
+		if attrs["VisibilityTimeout"] != "45" || !strings.Contains(attrs["RedrivePolicy"], "ops-dlq") {
+			t.Errorf("attributes = %v", attrs)
+		}
+		putEvent(t, sdkClient(a.URL, "AKID", "secret"), "ops", `{"alarm":"disk"}`)
+		eventually(t, 10*time.Second, func() bool {
+			out := must(q.ReceiveMessage(t.Context(), &sqs.ReceiveMessageInput{QueueUrl: url, WaitTimeSeconds: 1}))
+			for _, m := range out.Messages {
+				must(q.DeleteMessage(t.Context(), &sqs.DeleteMessageInput{QueueUrl: url, ReceiptHandle: m.ReceiptHandle}))
+			}
+			return len(out.Messages) == 1 && strings.Contains(aws.ToString(out.Messages[0].Body), `"alarm":"disk"`)
+		})
+		a.Close()
+	}
+}
