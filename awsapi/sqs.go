@@ -1,6 +1,7 @@
 package awsapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	tb "github.com/trailbridge/trailbridge"
@@ -33,6 +35,9 @@ type SQS struct {
 	// Now is the clock of queue timestamps; nil means time.Now.
 	Now func() time.Time
 	Log *slog.Logger
+
+	cacheMu sync.Mutex
+	cache   map[string]cachedQueue // by name
 }
 
 func (q *SQS) now() time.Time {
@@ -348,11 +353,33 @@ func (q *SQS) load(name string) (*storedQueue, error) {
 	if raw == nil {
 		return nil, errNoQueue()
 	}
+	// Every message call loads its queue; decoding it each time costs
+	// more than the call's own work, so the decoded queue is kept while
+	// the stored bytes stay the same. Callers only read it (changes go
+	// through update, on a copy of their own).
+	q.cacheMu.Lock()
+	c, ok := q.cache[name]
+	q.cacheMu.Unlock()
+	if ok && bytes.Equal(c.raw, raw) {
+		return c.sq, nil
+	}
 	sq := new(storedQueue)
 	if err := json.Unmarshal(raw, sq); err != nil {
 		return nil, fmt.Errorf("read stored queue %s: %w", name, err)
 	}
+	q.cacheMu.Lock()
+	if q.cache == nil {
+		q.cache = map[string]cachedQueue{}
+	}
+	q.cache[name] = cachedQueue{raw: raw, sq: sq}
+	q.cacheMu.Unlock()
 	return sq, nil
+}
+
+// cachedQueue is a decoded queue and the stored bytes it came from.
+type cachedQueue struct {
+	raw json.RawMessage
+	sq  *storedQueue
 }
 
 // update changes a stored queue by compare-and-set; fn gets a private copy.

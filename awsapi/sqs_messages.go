@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -730,8 +731,9 @@ func (q *SQS) DeleteMessageBatch(ctx context.Context, in *DeleteMessageBatchInpu
 		return nil, err
 	}
 	out := &DeleteMessageBatchOutput{Successful: []BatchResultEntry{}, Failed: []BatchResultErrorEntry{}}
-	for _, e := range in.Entries {
-		if err := q.deleteOne(ctx, sq.Name, e.ReceiptHandle); err != nil {
+	errs := eachEntry(len(in.Entries), func(i int) error { return q.deleteOne(ctx, sq.Name, in.Entries[i].ReceiptHandle) })
+	for i, e := range in.Entries {
+		if err := errs[i]; err != nil {
 			f, err := batchFailure(*e.Id, err)
 			if err != nil {
 				return nil, err
@@ -742,6 +744,23 @@ func (q *SQS) DeleteMessageBatch(ctx context.Context, in *DeleteMessageBatchInpu
 		out.Successful = append(out.Successful, BatchResultEntry{Id: *e.Id})
 	}
 	return out, nil
+}
+
+// eachEntry runs fn for the n entries of a batch at once (each waits for
+// a round trip to the store, and the entries are independent) and returns
+// their errors in order.
+func eachEntry(n int, fn func(i int) error) []error {
+	errs := make([]error, n)
+	if n == 1 {
+		errs[0] = fn(0)
+		return errs
+	}
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { errs[i] = fn(i) })
+	}
+	wg.Wait()
+	return errs
 }
 
 func (q *SQS) changeOne(ctx context.Context, name string, receipt *string, vis *int) error {
@@ -788,8 +807,11 @@ func (q *SQS) ChangeMessageVisibilityBatch(ctx context.Context, in *ChangeMessag
 		return nil, err
 	}
 	out := &ChangeMessageVisibilityBatchOutput{Successful: []BatchResultEntry{}, Failed: []BatchResultErrorEntry{}}
-	for _, e := range in.Entries {
-		if err := q.changeOne(ctx, sq.Name, e.ReceiptHandle, e.VisibilityTimeout); err != nil {
+	errs := eachEntry(len(in.Entries), func(i int) error {
+		return q.changeOne(ctx, sq.Name, in.Entries[i].ReceiptHandle, in.Entries[i].VisibilityTimeout)
+	})
+	for i, e := range in.Entries {
+		if err := errs[i]; err != nil {
 			f, err := batchFailure(*e.Id, err)
 			if err != nil {
 				return nil, err
