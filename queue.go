@@ -85,8 +85,9 @@ type MessageStore interface {
 	DeleteQueue(ctx context.Context, name string) error
 	// PurgeQueue deletes every message of a queue.
 	PurgeQueue(ctx context.Context, name string) error
-	// Send stores messages durably, all or none; concurrent calls may be
-	// written together.
+	// Send stores messages durably; concurrent calls may be written
+	// together. When it fails, some of the messages may have been stored
+	// (a retry then stores them twice, as SQS's standard queues allow).
 	Send(ctx context.Context, name string, msgs []QueueMessage) error
 	// Receive hands out up to max visible messages, each invisible for
 	// visibility afterwards, waiting up to wait for the first one and

@@ -266,6 +266,12 @@ func (e *Engine) JetStream() jetstream.JetStream { return e.js }
 // Embedded reports whether the engine runs its own nats-server.
 func (e *Engine) Embedded() bool { return e.srv != nil }
 
+// syncAlways reports whether every write is synced before it is
+// acknowledged: the embedded server's default. An external server's
+// setting is not known here; it is taken to sync on an interval, its own
+// default.
+func (e *Engine) syncAlways() bool { return e.srv != nil && e.opts.SyncInterval == 0 }
+
 // Healthy reports whether the connection to NATS is up.
 func (e *Engine) Healthy() bool { return e.nc.IsConnected() }
 

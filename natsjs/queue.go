@@ -47,11 +47,12 @@ import (
 // in between, the message is visible again after queueAckWait, not after 12
 // hours.
 //
-// Sending: with every write synced, JetStream costs one fsync per stored
-// message, so concurrent Sends are group-committed: the messages of all
-// Sends waiting while earlier writes are in flight are written as one
-// JetStream atomic batch per queue, which the server stores with one sync.
-// A Send's messages always travel in one batch (all or none).
+// Sending: the messages of all Sends waiting while earlier writes are in
+// flight are written together: pipelined, one JetStream message each, or,
+// when every write is synced and the group is large, as one atomic batch.
+// With every write synced JetStream syncs each stored message, which bounds
+// small sends to one queue at about one per sync. A failed Send may have
+// stored some of its messages (SQS's standard queues are at least once).
 //
 // Its methods are safe for concurrent use.
 type Queues struct {
@@ -89,8 +90,14 @@ const (
 	// sendDepth is how many atomic batches may await their
 	// acknowledgement at once: the next group forms meanwhile.
 	sendDepth = 4
-	// maxSendBytes closes a batch before it grows past this size.
-	maxSendBytes = 8 << 20
+	// maxSendGroup and maxSendBytes close a group of Sends before it
+	// grows past this many messages or bytes.
+	maxSendGroup = 1000
+	// minAtomicGroup is the smallest group written as an atomic batch
+	// when every write is synced (helper measurements: 8-message batches
+	// were slower than pipelined writes).
+	minAtomicGroup = 32
+	maxSendBytes   = 8 << 20
 	// receiveGrace is how long past a pull request's expiry its late
 	// messages are still caught and made visible again.
 	receiveGrace = 5 * time.Second
@@ -324,7 +331,7 @@ type sendReq struct {
 	done  chan error
 }
 
-// Send stores messages durably, all or none. A message with a Delay whose
+// Send stores messages durably; when it fails, some may be stored. A message with a Delay whose
 // end (SentAt+Delay) is still ahead is stored as a scheduled message that
 // JetStream makes visible then, rounded up to the second.
 func (q *Queues) Send(ctx context.Context, name string, msgs []trailbridge.QueueMessage) error {
@@ -369,7 +376,8 @@ func (q *Queues) Send(ctx context.Context, name string, msgs []trailbridge.Queue
 	}
 }
 
-// sendGroup is one atomic batch being filled, all for one queue.
+// sendGroup is the messages of waiting Sends to one queue, written
+// together.
 type sendGroup struct {
 	queue string
 	reqs  []*sendReq
@@ -420,13 +428,13 @@ func (q *Queues) run() {
 }
 
 // collect drains waiting Sends into groups per queue, each within
-// JetStream's limit of messages per atomic batch and maxSendBytes.
+// maxSendGroup and maxSendBytes.
 func (q *Queues) collect(first *sendReq) []*sendGroup {
 	var groups []*sendGroup
 	open := map[string]*sendGroup{}
 	add := func(r *sendReq) {
 		g := open[r.queue]
-		if g != nil && (g.n+len(r.msgs) > maxAtomicBatch || g.size+r.size > maxSendBytes) {
+		if g != nil && (g.n+len(r.msgs) > maxSendGroup || g.size+r.size > maxSendBytes) {
 			g = nil
 		}
 		if g == nil {
@@ -456,40 +464,39 @@ func (g *sendGroup) finish(err error) {
 	}
 }
 
-// publish writes a group, as an atomic batch when it holds more than one
-// message, and answers its Sends when JetStream acknowledges it. It frees
-// the group's pipeline slot.
+// publish writes a group and answers its Sends when JetStream has
+// acknowledged every message. It frees the group's pipeline slot.
 func (q *Queues) publish(g *sendGroup) {
 	msgs := make([]*nats.Msg, 0, g.n)
 	for _, r := range g.reqs {
 		msgs = append(msgs, r.msgs...)
 	}
+	stream := QueueStream(g.queue)
+	// An atomic batch costs the server a staging store of its own, and
+	// pays off only when every write is synced and the group is large
+	// (BenchmarkQueues, SendMessageBatch of 10: syncing every 2 minutes,
+	// 3,300–8,900 messages/s as atomic batches against 22,000–24,000 one
+	// by one; syncing every write with 32 clients, 7,500–8,000 against
+	// 3,300–3,600). Small groups go one by one, pipelined.
+	if !q.e.syncAlways() || len(msgs) < minAtomicGroup {
+		q.publishEach(g, stream, msgs)
+		return
+	}
 	fail := func(err error) {
 		<-q.inflight
 		g.finish(q.noQueue(g.queue, fmt.Errorf("send to queue %s: %w", g.queue, err)))
 	}
-	stream := QueueStream(g.queue)
-	if len(msgs) == len(g.reqs) && len(msgs) > 1 {
-		// Only single-message Sends: none needs atomicity, and with
-		// every write synced the server syncs each message of an atomic
-		// batch anyway (measured: 8-message batches reach 900
-		// messages/s, pipelined plain writes 2,300).
-		q.publishEach(g, stream, msgs)
-		return
-	}
-	if len(msgs) > 1 {
-		id := nuid.Next()
-		for i, m := range msgs {
-			m.Header.Set("Nats-Batch-Id", id)
-			m.Header.Set("Nats-Batch-Sequence", strconv.Itoa(i+1))
-			if i == len(msgs)-1 {
-				m.Header.Set("Nats-Batch-Commit", "1")
-				break
-			}
-			if err := q.nc.PublishMsg(m); err != nil {
-				fail(err)
-				return
-			}
+	id := nuid.Next()
+	for i, m := range msgs {
+		m.Header.Set("Nats-Batch-Id", id)
+		m.Header.Set("Nats-Batch-Sequence", strconv.Itoa(i+1))
+		if i == len(msgs)-1 {
+			m.Header.Set("Nats-Batch-Commit", "1")
+			break
+		}
+		if err := q.nc.PublishMsg(m); err != nil {
+			fail(err)
+			return
 		}
 	}
 	fut, err := q.js.PublishMsgAsync(msgs[len(msgs)-1], jetstream.WithExpectStream(stream))
