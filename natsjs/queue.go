@@ -726,9 +726,13 @@ func (q *Queues) take(name, stream string, m *nats.Msg, visibility time.Duration
 	}
 	// Not confirmed: the reply comes on this connection after the
 	// message, in order; were it lost, the message would come back after
-	// queueAckWait.
-	if err := q.nc.Publish(m.Reply, nakPayload(visibility)); err != nil {
-		return trailbridge.ReceivedMessage{}, fmt.Errorf("queue %s: set visibility: %w", name, err)
+	// queueAckWait. A visibility of exactly queueAckWait (SQS's default)
+	// needs no NAK: the consumer's own ack wait makes the message visible
+	// again then, and the consumer does a third less work per message.
+	if visibility != queueAckWait {
+		if err := q.nc.Publish(m.Reply, nakPayload(visibility)); err != nil {
+			return trailbridge.ReceivedMessage{}, fmt.Errorf("queue %s: set visibility: %w", name, err)
+		}
 	}
 	rm := trailbridge.ReceivedMessage{
 		QueueMessage: qm,
