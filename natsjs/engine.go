@@ -272,6 +272,14 @@ func (e *Engine) Embedded() bool { return e.srv != nil }
 // default.
 func (e *Engine) syncAlways() bool { return e.srv != nil && e.opts.SyncInterval == 0 }
 
+// sendDepth is how many groups of queue Sends may be in flight at once.
+func (e *Engine) sendDepth() int {
+	if e.syncAlways() {
+		return 1
+	}
+	return sendDepth
+}
+
 // Healthy reports whether the connection to NATS is up.
 func (e *Engine) Healthy() bool { return e.nc.IsConnected() }
 

@@ -22,7 +22,7 @@ import (
 // second each way, with the default disk sync (every write) and with
 // syncing every two minutes.
 //
-//	go test -run '^$' -bench Queues -benchtime 20000x ./cmd/trailbridge
+//	go test -run '^$' -bench Queues -benchtime 60000x ./cmd/trailbridge
 func BenchmarkQueues(b *testing.B) {
 	defer debug.SetGCPercent(debug.SetGCPercent(serveGCPercent()))
 	for _, clients := range []int{8, 32} {
