@@ -727,27 +727,38 @@ func (q *SQS) DeleteMessageBatch(ctx context.Context, in *DeleteMessageBatchInpu
 	for i := range in.Entries {
 		ids[i] = in.Entries[i].Id
 	}
-	if err := checkBatch(ids, "DeleteMessageBatchRequestEntry"); err != nil {
+	ok, failed, err := runBatch(ids, "DeleteMessageBatchRequestEntry", func(i int) error {
+		return q.deleteOne(ctx, sq.Name, in.Entries[i].ReceiptHandle)
+	})
+	if err != nil {
 		return nil, err
 	}
-	out := &DeleteMessageBatchOutput{Successful: []BatchResultEntry{}, Failed: []BatchResultErrorEntry{}}
-	errs := eachEntry(len(in.Entries), func(i int) error { return q.deleteOne(ctx, sq.Name, in.Entries[i].ReceiptHandle) })
-	for i, e := range in.Entries {
-		if err := errs[i]; err != nil {
-			f, err := batchFailure(*e.Id, err)
-			if err != nil {
-				return nil, err
-			}
-			out.Failed = append(out.Failed, f)
-			continue
-		}
-		out.Successful = append(out.Successful, BatchResultEntry{Id: *e.Id})
-	}
-	return out, nil
+	return &DeleteMessageBatchOutput{Successful: ok, Failed: failed}, nil
 }
 
-// eachEntry runs fn for the n entries of a batch at once (each waits for
-// a round trip to the store, and the entries are independent) and returns
+// runBatch checks a batch's entry ids, runs fn for every entry at once
+// (each waits for a round trip to the store, and the entries are
+// independent) and sorts the outcomes, in the entries' order.
+func runBatch(ids []*string, member string, fn func(i int) error) ([]BatchResultEntry, []BatchResultErrorEntry, error) {
+	if err := checkBatch(ids, member); err != nil {
+		return nil, nil, err
+	}
+	ok, failed := []BatchResultEntry{}, []BatchResultErrorEntry{}
+	for i, err := range eachEntry(len(ids), fn) {
+		if err != nil {
+			f, err := batchFailure(*ids[i], err)
+			if err != nil {
+				return nil, nil, err
+			}
+			failed = append(failed, f)
+			continue
+		}
+		ok = append(ok, BatchResultEntry{Id: *ids[i]})
+	}
+	return ok, failed, nil
+}
+
+// eachEntry runs fn for the n entries of a batch at once and returns
 // their errors in order.
 func eachEntry(n int, fn func(i int) error) []error {
 	errs := make([]error, n)
@@ -803,23 +814,11 @@ func (q *SQS) ChangeMessageVisibilityBatch(ctx context.Context, in *ChangeMessag
 	for i := range in.Entries {
 		ids[i] = in.Entries[i].Id
 	}
-	if err := checkBatch(ids, "ChangeMessageVisibilityBatchRequestEntry"); err != nil {
-		return nil, err
-	}
-	out := &ChangeMessageVisibilityBatchOutput{Successful: []BatchResultEntry{}, Failed: []BatchResultErrorEntry{}}
-	errs := eachEntry(len(in.Entries), func(i int) error {
+	ok, failed, err := runBatch(ids, "ChangeMessageVisibilityBatchRequestEntry", func(i int) error {
 		return q.changeOne(ctx, sq.Name, in.Entries[i].ReceiptHandle, in.Entries[i].VisibilityTimeout)
 	})
-	for i, e := range in.Entries {
-		if err := errs[i]; err != nil {
-			f, err := batchFailure(*e.Id, err)
-			if err != nil {
-				return nil, err
-			}
-			out.Failed = append(out.Failed, f)
-			continue
-		}
-		out.Successful = append(out.Successful, BatchResultEntry{Id: *e.Id})
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	return &ChangeMessageVisibilityBatchOutput{Successful: ok, Failed: failed}, nil
 }
