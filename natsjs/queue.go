@@ -642,7 +642,12 @@ func (q *Queues) pullOnce(ctx context.Context, name, stream string, max int, vis
 	req := pullRequest{Batch: max, NoWait: true, Expires: wait}
 	body, _ := json.Marshal(req)
 	p := &pull{ch: make(chan *nats.Msg, max+1), log: q.log}
-	inbox := q.nc.NewRespInbox()
+	// A plain inbox, not one under the connection's request mux: JetStream
+	// delivers pulled messages with their stream subject in place of the
+	// inbox, and the mux hands a message it cannot place to its only
+	// pending request, so a late message would answer some API request
+	// (seen: a stream info request decoding a queue message).
+	inbox := q.nc.NewInbox()
 	sub, err := q.nc.Subscribe(inbox, p.onReply)
 	if err != nil {
 		return nil, false, fmt.Errorf("receive from queue %s: %w", name, err)
