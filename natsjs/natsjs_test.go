@@ -174,8 +174,11 @@ func TestConfigResources(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var seen []Change
-	cfg.OnChange(func(c Change) { seen = append(seen, c) })
+	// Changes are reported from the writer and from the watch.
+	var mu sync.Mutex
+	var seenList []Change
+	cfg.OnChange(func(c Change) { mu.Lock(); seenList = append(seenList, c); mu.Unlock() })
+	seenNow := func() []Change { mu.Lock(); defer mu.Unlock(); return append([]Change(nil), seenList...) }
 	put := func(name, v string) {
 		t.Helper()
 		if err := cfg.UpdateResource(ctx, "connection", name, func(cur json.RawMessage) (json.RawMessage, error) { return json.RawMessage(v), nil }); err != nil {
@@ -190,7 +193,7 @@ func TestConfigResources(t *testing.T) {
 	if got := cfg.ResourceNames("connection"); len(got) != 2 || got[0] != "b" || got[1] != "ops.1" {
 		t.Errorf("ResourceNames = %v", got)
 	}
-	if len(seen) != 2 || seen[0] != (Change{Resource: "connection", Name: "ops.1"}) {
+	if seen := seenNow(); len(seen) != 2 || seen[0] != (Change{Resource: "connection", Name: "ops.1"}) {
 		t.Errorf("changes = %+v", seen)
 	}
 	if err := cfg.UpdateResource(ctx, "connection", "b", func(cur json.RawMessage) (json.RawMessage, error) {
