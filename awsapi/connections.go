@@ -994,15 +994,7 @@ func (c *Connections) UpdateConnection(ctx context.Context, in *UpdateConnection
 	}
 	name := *in.Name
 	now := c.now()
-	var out *storedConnection
-	err = c.EB.Resources.UpdateResource(ctx, kindConnection, name, func(cur json.RawMessage) (json.RawMessage, error) {
-		if cur == nil {
-			return nil, errNoConnection(name)
-		}
-		sc, err := decodeConnection(cur)
-		if err != nil {
-			return nil, err
-		}
+	out, err := c.change(ctx, name, func(sc *storedConnection) (bool, error) {
 		if in.Description != nil {
 			sc.Description = *in.Description
 		}
@@ -1014,19 +1006,19 @@ func (c *Connections) UpdateConnection(ctx context.Context, in *UpdateConnection
 			authType = *in.AuthorizationType
 		}
 		if err := checkBlocks(in.AuthParameters, authType); err != nil {
-			return nil, err
+			return false, err
 		}
 		ap := in.AuthParameters
 		credentials := in.AuthorizationType != nil && *in.AuthorizationType != sc.AuthorizationType ||
 			ap != nil && (ap.BasicAuthParameters != nil || ap.ApiKeyAuthParameters != nil || ap.OAuthParameters != nil)
 		if credentials || ap != nil && ap.InvocationHttpParameters != nil {
 			if sc.State == connDeauthorized && !credentials {
-				return nil, tb.Errorf(tb.CodeValidation, "Parameter(s) %s must be specified to authorize connection %s again.", blockOf(authType), name)
+				return false, tb.Errorf(tb.CodeValidation, "Parameter(s) %s must be specified to authorize connection %s again.", blockOf(authType), name)
 			}
 			sc.AuthorizationType = authType
 			applyAuth(sc, ap, sa)
 			if err := sc.complete(); err != nil {
-				return nil, err
+				return false, err
 			}
 		}
 		if credentials {
@@ -1036,19 +1028,12 @@ func (c *Connections) UpdateConnection(ctx context.Context, in *UpdateConnection
 			sc.authorize(now)
 		}
 		sc.LastModifiedTime = now
-		out = sc
-		return json.Marshal(sc)
+		return true, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &ConnectionStateOutput{
-		ConnectionArn:      c.connectionARN(out.Name, out.UUID),
-		ConnectionState:    out.State,
-		CreationTime:       epoch(out.CreationTime),
-		LastModifiedTime:   epoch(out.LastModifiedTime),
-		LastAuthorizedTime: optEpoch(out.LastAuthorizedTime),
-	}, nil
+	return c.stateOutput(out, out.State), nil
 }
 
 // DeauthorizeConnection removes every authorization parameter, secrets
@@ -1062,32 +1047,17 @@ func (c *Connections) DeauthorizeConnection(ctx context.Context, in *ConnectionR
 	}
 	name := *in.Name
 	now := c.now()
-	var out *storedConnection
-	err := c.EB.Resources.UpdateResource(ctx, kindConnection, name, func(cur json.RawMessage) (json.RawMessage, error) {
-		if cur == nil {
-			return nil, errNoConnection(name)
-		}
-		sc, err := decodeConnection(cur)
-		if err != nil {
-			return nil, err
-		}
+	out, err := c.change(ctx, name, func(sc *storedConnection) (bool, error) {
 		sc.Basic, sc.APIKey, sc.OAuth, sc.Invocation, sc.SecretName = nil, nil, nil, nil, ""
 		sc.State = connDeauthorized
 		sc.StateReason = "The authorization parameters were removed by DeauthorizeConnection."
 		sc.LastModifiedTime = now
-		out = sc
-		return json.Marshal(sc)
+		return true, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &ConnectionStateOutput{
-		ConnectionArn:      c.connectionARN(out.Name, out.UUID),
-		ConnectionState:    connDeauthorizing,
-		CreationTime:       epoch(out.CreationTime),
-		LastModifiedTime:   epoch(out.LastModifiedTime),
-		LastAuthorizedTime: optEpoch(out.LastAuthorizedTime),
-	}, nil
+	return c.stateOutput(out, connDeauthorizing), nil
 }
 
 // DeleteConnection deletes a connection and its secrets. As the API model
@@ -1099,7 +1069,18 @@ func (c *Connections) DeleteConnection(ctx context.Context, in *ConnectionRef) (
 		return nil, err
 	}
 	name := *in.Name
-	var gone *storedConnection
+	gone, err := c.change(ctx, name, func(*storedConnection) (bool, error) { return false, nil })
+	if err != nil {
+		return nil, err
+	}
+	return c.stateOutput(gone, connDeleting), nil
+}
+
+// change applies fn to the stored connection called name by
+// compare-and-set (fn may run again on a newer version); fn returns false
+// to delete the connection. It returns the connection as fn left it.
+func (c *Connections) change(ctx context.Context, name string, fn func(sc *storedConnection) (keep bool, err error)) (*storedConnection, error) {
+	var out *storedConnection
 	err := c.EB.Resources.UpdateResource(ctx, kindConnection, name, func(cur json.RawMessage) (json.RawMessage, error) {
 		if cur == nil {
 			return nil, errNoConnection(name)
@@ -1108,19 +1089,29 @@ func (c *Connections) DeleteConnection(ctx context.Context, in *ConnectionRef) (
 		if err != nil {
 			return nil, err
 		}
-		gone = sc
-		return nil, nil
+		keep, err := fn(sc)
+		out = sc
+		if err != nil || !keep {
+			return nil, err
+		}
+		return json.Marshal(sc)
 	})
 	if err != nil {
 		return nil, err
 	}
+	return out, nil
+}
+
+// stateOutput is the answer of the actions that change a connection, with
+// the state they report.
+func (c *Connections) stateOutput(sc *storedConnection, state string) *ConnectionStateOutput {
 	return &ConnectionStateOutput{
-		ConnectionArn:      c.connectionARN(gone.Name, gone.UUID),
-		ConnectionState:    connDeleting,
-		CreationTime:       epoch(gone.CreationTime),
-		LastModifiedTime:   epoch(gone.LastModifiedTime),
-		LastAuthorizedTime: optEpoch(gone.LastAuthorizedTime),
-	}, nil
+		ConnectionArn:      c.connectionARN(sc.Name, sc.UUID),
+		ConnectionState:    state,
+		CreationTime:       epoch(sc.CreationTime),
+		LastModifiedTime:   epoch(sc.LastModifiedTime),
+		LastAuthorizedTime: optEpoch(sc.LastAuthorizedTime),
+	}
 }
 
 // Authorized records the outcome of an OAuth token request for a

@@ -517,3 +517,35 @@ func FuzzDecodeReceipt(f *testing.F) {
 		}
 	})
 }
+
+// A receive whose visibility is the consumer's ack wait sends no NAK: the
+// ack wait alone keeps the message invisible, and its receipt still
+// deletes it or changes its visibility.
+func TestQueueDefaultVisibilityWithoutNak(t *testing.T) {
+	e, q := openQueues(t, t.TempDir(), "q")
+	defer e.Close()
+	ctx := t.Context()
+	if err := q.Send(ctx, "q", []trailbridge.QueueMessage{qmsg("a")}); err != nil {
+		t.Fatal(err)
+	}
+	first := receiveN(t, q, "q", 1, queueAckWait, 5*time.Second)[0]
+	if got, err := q.Receive(ctx, "q", 1, queueAckWait, 200*time.Millisecond); err != nil || len(got) != 0 {
+		t.Fatalf("received %d (%v) while the message is in flight", len(got), err)
+	}
+	if c, err := q.Counts(ctx, "q"); err != nil || c.InFlight != 1 {
+		t.Errorf("counts %+v, %v; want one in flight", c, err)
+	}
+	if err := q.ChangeVisibility(ctx, "q", first.Receipt, 0); err != nil {
+		t.Fatal(err)
+	}
+	again := receiveN(t, q, "q", 1, queueAckWait, 5*time.Second)[0]
+	if again.ID != "a" || again.ReceiveCount != 2 {
+		t.Errorf("again = %s, count %d", again.ID, again.ReceiveCount)
+	}
+	if err := q.Delete(ctx, "q", again.Receipt); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := q.Receive(ctx, "q", 1, queueAckWait, 200*time.Millisecond); err != nil || len(got) != 0 {
+		t.Errorf("received %d (%v) after the delete", len(got), err)
+	}
+}

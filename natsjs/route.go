@@ -76,7 +76,7 @@ func (e *Engine) ConsumeEvents(ctx context.Context, fn func(ctx context.Context,
 		// few large writes rather than many small ones; when idle, route
 		// at once.
 		var linger <-chan time.Time
-		if busy && routeLinger > 0 {
+		if busy {
 			linger = time.After(routeLinger)
 		}
 	drain:

@@ -386,3 +386,23 @@ type writerFunc func([]byte) (int, error)
 func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
 
 var _ = json.Valid
+
+func TestServeGCPercent(t *testing.T) {
+	for _, tt := range []struct {
+		env  string
+		set  bool
+		want int
+	}{{"", false, 400}, {"200", true, 200}, {"off", true, -1}, {"lots", true, 400}} {
+		t.Run(tt.env, func(t *testing.T) {
+			if tt.set {
+				t.Setenv("GOGC", tt.env)
+			} else {
+				t.Setenv("GOGC", "")
+				os.Unsetenv("GOGC")
+			}
+			if got := serveGCPercent(); got != tt.want {
+				t.Errorf("GOGC=%q: %d, want %d", tt.env, got, tt.want)
+			}
+		})
+	}
+}

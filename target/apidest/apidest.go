@@ -163,16 +163,16 @@ func (k *Kind) timeout() time.Duration {
 	return DefaultTimeout
 }
 
-// Target implements target.Kind. It fails with CodeNoResource, which is not
-// retried, when the ARN names no API destination.
-func (k *Kind) Target(ctx context.Context, arn string) (target.Target, error) {
+// Target implements target.Kind. It refuses an ARN that is not an API
+// destination's; one that names no API destination fails at Invoke, with
+// CodeNoResource, which is not retried.
+func (k *Kind) Target(_ context.Context, arn string) (target.Target, error) {
 	name, id, err := parseARN(arn)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := k.resolve(ctx, arn, name, id); err != nil {
-		return nil, err
-	}
+	// Each invocation resolves the destination (it may change or go
+	// away), so looking it up here too would only do that work twice.
 	return &destTarget{kind: k, arn: arn, name: name, id: id}, nil
 }
 

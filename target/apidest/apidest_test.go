@@ -569,7 +569,10 @@ func TestResolution(t *testing.T) {
 		{"arn:aws:events:us-east-1:123456789012:rule/hook", target.CodeInvalidPayload},
 		{"arn:aws:events:us-east-1:123456789012:api-destination/", target.CodeInvalidPayload},
 	} {
-		_, err := k.Target(t.Context(), tc.arn)
+		tgt, err := k.Target(t.Context(), tc.arn)
+		if err == nil {
+			err = tgt.Invoke(t.Context(), invocation(`{}`, nil))
+		}
 		if e := asTargetError(t, err); e.Code != tc.code || e.Retryable {
 			t.Errorf("Target(%s) = %+v, want %s, not retryable", tc.arn, e, tc.code)
 		}
