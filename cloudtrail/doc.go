@@ -1,0 +1,11 @@
+// Package cloudtrail owns the CloudTrail record: its type (every field of
+// eventVersion 1.11, userIdentity and its sessionContext), the EventBridge
+// envelope AWS wraps it in ("AWS API Call via CloudTrail" and the other
+// CloudTrail detail-types), and CloudTrail's log files. Everything in
+// trailbridge that makes, reads or writes a CloudTrail record builds on
+// this package. It depends only on the standard library.
+//
+// Records read from real log files come in many minor versions, each AWS
+// service stamping its own; the type keeps fields it does not know, so a
+// record read and written again is unchanged.
+package cloudtrail
