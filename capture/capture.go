@@ -11,11 +11,12 @@ import (
 // Captured is one record on its way to the bus, with the envelope fields
 // its capturer chose. An empty Source or DetailType means the one AWS
 // derives from the record (cloudtrail.Source of eventSource,
-// cloudtrail.DetailType of eventType).
+// cloudtrail.DetailType of eventType). Its JSON is an entry of
+// trailbridge's PutAuditRecords action.
 type Captured struct {
-	Source     string          `json:"source,omitempty"`
-	DetailType string          `json:"detailType,omitempty"`
-	Record     json.RawMessage `json:"record"` // a cloudtrail.Record's JSON
+	Source     string          `json:"Source,omitempty"`
+	DetailType string          `json:"DetailType,omitempty"`
+	Record     json.RawMessage `json:"Record"` // a cloudtrail.Record's JSON
 }
 
 // A Sink puts captured records on the bus. Put returns nil only when
