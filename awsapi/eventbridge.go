@@ -64,6 +64,11 @@ type EventBridge struct {
 	Log       *slog.Logger
 	// Observer, when set, is told about every PutEvents call.
 	Observer PutEventsObserver
+	// Seen, when set, lets PutAuditRecords skip records put before.
+	Seen SeenIDs
+	// AuditCopy, when set, keeps the compliance copy of every record
+	// PutAuditRecords puts.
+	AuditCopy AuditCopy
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 

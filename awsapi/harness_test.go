@@ -31,6 +31,7 @@ type server struct {
 	http   *httptest.Server
 	client *eventbridge.Client
 	cancel context.CancelFunc
+	copy   AuditCopy // the compliance copy the next start uses
 }
 
 func startServer(t *testing.T) *server {
@@ -55,8 +56,12 @@ func (s *server) start() {
 		t.Fatal(err)
 	}
 	s.engine, s.config = e, cfg
+	seen, err := e.Seen(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	api := &Server{
-		EventBridge: &EventBridge{Store: cfg, Resources: cfg, Events: e, Place: testPlace},
+		EventBridge: &EventBridge{Store: cfg, Resources: cfg, Events: e, Place: testPlace, Seen: seen, AuditCopy: s.copy},
 		Verifier: &sigv4.Verifier{Service: "events", Region: testPlace.Region, Lookup: func(id string) (string, bool) {
 			return testSecret, id == testKeyID
 		}},

@@ -172,7 +172,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, proto protocol, o
 	if r.Method != http.MethodPost || r.URL.Path != "/" {
 		return "", tb.Errorf(tb.CodeUnknownOperation, "Only POST / with an X-Amz-Target header is served here, not %s %s.", r.Method, r.URL.Path)
 	}
-	if service != "AWSEvents" {
+	if service == "TrailBridge" && action == "PutAuditRecords" {
+		ops = map[string]handler{action: op(s.EventBridge.PutAuditRecords)}
+	} else if service != "AWSEvents" {
 		return "", tb.Errorf(tb.CodeUnknownOperation, "Operation %q is not known; EventBridge operations are AWSEvents.<Action>.", target)
 	}
 	h, ok := ops[action]
