@@ -12,6 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	eb "github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	"github.com/trailbridge/trailbridge/cloudtrail"
 	"github.com/trailbridge/trailbridge/sigv4"
 )
 
@@ -152,5 +156,73 @@ func TestPutAuditRecordsCopyFailsNothingPut(t *testing.T) {
 	}
 	if n := info.CachedInfo().State.Msgs; n != 0 {
 		t.Errorf("%d messages stored although the copy failed", n)
+	}
+}
+
+func TestSelfAudit(t *testing.T) {
+	var mu sync.Mutex
+	var recs []*cloudtrail.Record
+	s := &server{t: t, dir: t.TempDir(), audit: func(_ context.Context, r *cloudtrail.Record) {
+		mu.Lock()
+		defer mu.Unlock()
+		recs = append(recs, r)
+	}}
+	s.start()
+	t.Cleanup(s.stop)
+	ctx := t.Context()
+	must(s.client.PutRule(ctx, &eb.PutRuleInput{Name: aws.String("r1"), EventPattern: aws.String(`{"source":["x"]}`)}))
+	must(s.client.ListRules(ctx, &eb.ListRulesInput{}))
+	must(s.client.PutEvents(ctx, &eb.PutEventsInput{Entries: []types.PutEventsRequestEntry{{Source: aws.String("x"), DetailType: aws.String("y"), Detail: aws.String("{}")}}}))
+	if _, err := s.client.DescribeRule(ctx, &eb.DescribeRuleInput{Name: aws.String("nope")}); err == nil {
+		t.Fatal("DescribeRule of a missing rule succeeded")
+	}
+	s.call(t, "POST", "/", "AWSEvents.ListRules", "{}", "", "", time.Now()) // unsigned: refused, not audited
+
+	mu.Lock()
+	defer mu.Unlock()
+	var names []string
+	for _, r := range recs {
+		names = append(names, r.EventName)
+	}
+	if got, want := strings.Join(names, ","), "PutRule,ListRules,DescribeRule"; got != want {
+		t.Fatalf("audited %s, want %s (PutEvents is a data event; unsigned calls are refused)", got, want)
+	}
+	put, _ := recs[0].MarshalJSON()
+	var m map[string]any
+	if err := json.Unmarshal(put, &m); err != nil {
+		t.Fatal(err)
+	}
+	ruleArn := "arn:aws:events:us-east-1:123456789012:rule/r1"
+	for path, want := range map[string]any{
+		"eventSource": "events.amazonaws.com", "eventName": "PutRule", "awsRegion": "us-east-1",
+		"eventType": "AwsApiCall", "readOnly": false, "managementEvent": true, "eventCategory": "Management",
+		"recipientAccountId": "123456789012", "sourceIPAddress": "127.0.0.1",
+		"userIdentity.type": "IAMUser", "userIdentity.accessKeyId": testKeyID,
+		"userIdentity.arn": "arn:aws:iam::123456789012:user/" + testKeyID,
+		"requestParameters.name": "r1", "requestParameters.eventPattern": `{"source":["x"]}`,
+		"responseElements.ruleArn": ruleArn,
+	} {
+		var v any = m
+		for _, k := range strings.Split(path, ".") {
+			v = v.(map[string]any)[k]
+		}
+		if v != want {
+			t.Errorf("%s = %v, want %v", path, v, want)
+		}
+	}
+	if recs[1].ResponseElements == nil || string(recs[1].ResponseElements) != "null" || !*recs[1].ReadOnly {
+		t.Errorf("ListRules: readOnly %v, responseElements %s", *recs[1].ReadOnly, recs[1].ResponseElements)
+	}
+	if recs[2].ErrorCode != "ResourceNotFoundException" || recs[2].ErrorMessage == "" {
+		t.Errorf("DescribeRule: errorCode %q, errorMessage %q", recs[2].ErrorCode, recs[2].ErrorMessage)
+	}
+}
+
+func TestLowerCamel(t *testing.T) {
+	for in, want := range map[string]string{"Name": "name", "EventBusName": "eventBusName", "ARN": "arn", "RoleArn": "roleArn",
+		"URLPath": "urlPath", "name": "name", "": "", "QueueUrl": "queueUrl", "ID": "id", "Attribute.1.Name": "attribute.1.Name"} {
+		if got := lowerCamel(in); got != want {
+			t.Errorf("lowerCamel(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/smithy-go"
 	tb "github.com/trailbridge/trailbridge"
+	"github.com/trailbridge/trailbridge/cloudtrail"
 	"github.com/trailbridge/trailbridge/natsjs"
 	"github.com/trailbridge/trailbridge/sigv4"
 )
@@ -32,6 +33,7 @@ type server struct {
 	client *eventbridge.Client
 	cancel context.CancelFunc
 	copy   AuditCopy // the compliance copy the next start uses
+	audit  func(context.Context, *cloudtrail.Record)
 }
 
 func startServer(t *testing.T) *server {
@@ -65,6 +67,7 @@ func (s *server) start() {
 		Verifier: &sigv4.Verifier{Service: "events", Region: testPlace.Region, Lookup: func(id string) (string, bool) {
 			return testSecret, id == testKeyID
 		}},
+		Audit: s.audit,
 	}
 	s.http = httptest.NewServer(api.Handler())
 	s.client = newClient(s.http.URL, testKeyID, testSecret)

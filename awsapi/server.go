@@ -12,6 +12,7 @@ import (
 	"time"
 
 	tb "github.com/trailbridge/trailbridge"
+	"github.com/trailbridge/trailbridge/cloudtrail"
 	"github.com/trailbridge/trailbridge/sigv4"
 )
 
@@ -41,6 +42,14 @@ type Server struct {
 	// Observe, when set, is told about every request: its action (empty
 	// when unknown), the error code (empty on success) and its duration.
 	Observe func(action, code string, d time.Duration)
+	// Audit, when set, receives the CloudTrail record of every
+	// authenticated management call (see selfaudit.go). It is called on
+	// the request's goroutine after the answer is written, so it must
+	// not block.
+	Audit func(ctx context.Context, rec *cloudtrail.Record)
+	// Identity gives the userIdentity of an access key for those
+	// records; nil means an IAM user named after the key.
+	Identity func(accessKeyID string) *cloudtrail.UserIdentity
 }
 
 type handler func(ctx context.Context, body []byte) (any, error)
@@ -124,10 +133,12 @@ func (s *Server) Handler() http.Handler {
 		reqID := newID()
 		w.Header().Set("x-amzn-RequestId", reqID)
 		proto := protocolOf(r)
-		action, err := s.serve(w, r, proto, ops, sqsOps)
+		c := &call{}
+		action, err := s.serve(w, r, proto, ops, sqsOps, c)
 		code := ""
+		var e *tb.Error
 		if err != nil {
-			e := tb.AsError(err)
+			e = tb.AsError(err)
 			code = e.Code
 			if e.Code == tb.CodeInternal {
 				log.Error("request failed", "action", action, "request_id", reqID, "err", err)
@@ -138,6 +149,9 @@ func (s *Server) Handler() http.Handler {
 				writeSQSError(w, proto, e)
 			}
 		}
+		if s.Audit != nil && c.accessKey != "" {
+			s.audit(r, proto, action, reqID, c, e)
+		}
 		if s.Observe != nil {
 			s.Observe(action, code, time.Since(start))
 		}
@@ -146,7 +160,7 @@ func (s *Server) Handler() http.Handler {
 
 // serve handles one request; it writes the answer on success and returns
 // the error otherwise.
-func (s *Server) serve(w http.ResponseWriter, r *http.Request, proto protocol, ops map[string]handler, sqsOps map[string]sqsHandler) (string, error) {
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, proto protocol, ops map[string]handler, sqsOps map[string]sqsHandler, c *call) (string, error) {
 	// Refuse oversize requests before reading them.
 	if r.ContentLength > MaxRequestBytes {
 		return "", &tb.Error{Code: tb.CodeRequestEntityTooLarge, Status: http.StatusRequestEntityTooLarge,
@@ -162,11 +176,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, proto protocol, o
 		return "", tb.Errorf(tb.CodeSerialization, "Request body could not be read.")
 	}
 	if proto != protoEvents {
-		return s.serveSQS(w, r, proto, body, sqsOps)
+		return s.serveSQS(w, r, proto, body, sqsOps, c)
 	}
 	target := r.Header.Get("X-Amz-Target")
 	service, action, _ := strings.Cut(target, ".")
-	if _, err := s.Verifier.Verify(r, body); err != nil {
+	id, err := s.Verifier.Verify(r, body)
+	if err != nil {
 		return action, err
 	}
 	if r.Method != http.MethodPost || r.URL.Path != "/" {
@@ -181,7 +196,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, proto protocol, o
 	if !ok {
 		return "", tb.Errorf(tb.CodeUnknownOperation, "Operation %s is not known.", target)
 	}
+	c.accessKey, c.body = id.AccessKeyID, body
 	out, err := h(r.Context(), body)
+	c.out = out
 	if err != nil {
 		return action, err
 	}

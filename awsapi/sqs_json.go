@@ -96,7 +96,7 @@ func (s *Server) sqsVerifier() *sigv4.Verifier {
 
 // serveSQS handles a request of either SQS protocol whose body has been
 // read; it writes the answer on success.
-func (s *Server) serveSQS(w http.ResponseWriter, r *http.Request, proto protocol, body []byte, ops map[string]sqsHandler) (string, error) {
+func (s *Server) serveSQS(w http.ResponseWriter, r *http.Request, proto protocol, body []byte, ops map[string]sqsHandler, c *call) (string, error) {
 	var action string
 	var vals url.Values
 	if proto == protoSQSJSON {
@@ -147,12 +147,14 @@ func (s *Server) serveSQS(w http.ResponseWriter, r *http.Request, proto protocol
 		return action, tb.Errorf(sqsInvalidAction, "The action %s is not valid for this web service.", action)
 	}
 	ctx := withSQSCall(r.Context(), sqsCall{host: r.Host, accessKey: id.AccessKeyID})
+	c.accessKey, c.body, c.form = id.AccessKeyID, body, vals
 	var out any
 	if proto == protoSQSJSON {
 		out, err = h(ctx, func(v any) error { return decodeSQSJSON(body, v) })
 	} else {
 		out, err = h(ctx, func(v any) error { return decodeForm(vals, queueURL, v) })
 	}
+	c.out = out
 	if err != nil {
 		return action, err
 	}

@@ -1,0 +1,207 @@
+package awsapi
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	tb "github.com/trailbridge/trailbridge"
+	"github.com/trailbridge/trailbridge/cloudtrail"
+)
+
+// trailbridge audits itself as AWS does: every management call to its API
+// becomes a CloudTrail record with eventSource events.amazonaws.com or
+// sqs.amazonaws.com, handed to Server.Audit.
+
+// call is what the handler learns about a request for its record.
+type call struct {
+	accessKey string     // verified signer; empty: not authenticated, not audited
+	body      []byte     // the request body
+	form      url.Values // the parameters of an SQS query-protocol request
+	out       any        // the answer, on success
+}
+
+// unaudited are the actions CloudTrail does not log as management events:
+// EventBridge's and SQS's data events (logged only by trails that ask for
+// data events), and trailbridge's own record intake, whose records are
+// the audit trail itself.
+var unaudited = map[string]bool{
+	"PutEvents": true, "PutAuditRecords": true,
+	"SendMessage": true, "SendMessageBatch": true, "ReceiveMessage": true,
+	"DeleteMessage": true, "DeleteMessageBatch": true,
+	"ChangeMessageVisibility": true, "ChangeMessageVisibilityBatch": true,
+}
+
+// readOnlyAction says whether an action only reads, by CloudTrail's rule
+// of thumb for these services.
+func readOnlyAction(action string) bool {
+	for _, p := range []string{"Describe", "List", "Get", "Test"} {
+		if strings.HasPrefix(action, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) audit(r *http.Request, proto protocol, action, reqID string, c *call, e *tb.Error) {
+	if action == "" || unaudited[action] {
+		return
+	}
+	place := s.EventBridge.Place
+	source := "events.amazonaws.com"
+	if proto != protoEvents {
+		source = "sqs.amazonaws.com"
+	}
+	readOnly := readOnlyAction(action)
+	rec := &cloudtrail.Record{
+		EventVersion:       cloudtrail.Version,
+		UserIdentity:       s.identity(c.accessKey),
+		EventTime:          time.Now().UTC().Format(tb.TimeFormat),
+		EventSource:        source,
+		EventName:          action,
+		AWSRegion:          place.Region,
+		SourceIPAddress:    peerIP(r.RemoteAddr),
+		UserAgent:          r.UserAgent(),
+		RequestParameters:  requestParameters(c),
+		ResponseElements:   json.RawMessage("null"),
+		RequestID:          reqID,
+		EventID:            cloudtrail.NewID(),
+		ReadOnly:           cloudtrail.Bool(readOnly),
+		EventType:          cloudtrail.EventTypeAPICall,
+		ManagementEvent:    cloudtrail.Bool(true),
+		RecipientAccountID: place.Account,
+		EventCategory:      cloudtrail.CategoryManagement,
+	}
+	if e != nil {
+		rec.ErrorCode, rec.ErrorMessage = e.Code, e.Message
+	} else if !readOnly && c.out != nil {
+		if b, err := json.Marshal(c.out); err == nil && !bytes.Equal(b, []byte("{}")) {
+			rec.ResponseElements = lowerCamelJSON(b)
+		}
+	}
+	if r.TLS != nil {
+		rec.TLSDetails = &cloudtrail.TLSDetails{ClientProvidedHostHeader: r.Host}
+	}
+	s.Audit(r.Context(), rec)
+}
+
+// identity is the userIdentity of a verified access key.
+func (s *Server) identity(key string) *cloudtrail.UserIdentity {
+	if s.Identity != nil {
+		if id := s.Identity(key); id != nil {
+			return id
+		}
+	}
+	account := s.EventBridge.Place.Account
+	return &cloudtrail.UserIdentity{
+		Type:        cloudtrail.IdentityIAMUser,
+		PrincipalID: PrincipalID("AIDA", "user/"+key),
+		ARN:         "arn:aws:iam::" + account + ":user/" + key,
+		AccountID:   account,
+		AccessKeyID: key,
+		UserName:    key,
+	}
+}
+
+// PrincipalID derives a stable principal id in AWS's form (a four-letter
+// prefix such as AIDA for users or AROA for roles, then 17 upper-case
+// letters and digits) from a name.
+func PrincipalID(prefix, name string) string {
+	h := sha256.Sum256([]byte(name))
+	return prefix + base32.StdEncoding.EncodeToString(h[:])[:17]
+}
+
+func peerIP(addr string) string {
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		return host
+	}
+	return addr
+}
+
+// requestParameters renders a request's parameters as CloudTrail does for
+// JSON and query services: member names in lower camel case.
+func requestParameters(c *call) json.RawMessage {
+	if c.form != nil {
+		m := map[string]any{}
+		for k, v := range c.form {
+			if k == "Action" || k == "Version" || len(v) == 0 {
+				continue
+			}
+			m[lowerCamel(k)] = v[0]
+		}
+		if len(m) == 0 {
+			return json.RawMessage("null")
+		}
+		b, _ := json.Marshal(m)
+		return b
+	}
+	if len(bytes.TrimSpace(c.body)) == 0 || bytes.Equal(bytes.TrimSpace(c.body), []byte("{}")) {
+		return json.RawMessage("null")
+	}
+	return lowerCamelJSON(c.body)
+}
+
+// lowerCamelJSON rewrites every object key of a JSON document in lower
+// camel case; what is not JSON becomes null.
+func lowerCamelJSON(b []byte) json.RawMessage {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if dec.Decode(&v) != nil {
+		return json.RawMessage("null")
+	}
+	out, err := json.Marshal(lowerCamelKeys(v))
+	if err != nil {
+		return json.RawMessage("null")
+	}
+	return out
+}
+
+func lowerCamelKeys(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(v))
+		for k, x := range v {
+			m[lowerCamel(k)] = lowerCamelKeys(x)
+		}
+		return m
+	case []any:
+		for i := range v {
+			v[i] = lowerCamelKeys(v[i])
+		}
+	}
+	return v
+}
+
+// lowerCamel lowers a member name's leading capitals as AWS's SDKs do:
+// Name → name, EventBusName → eventBusName, ARN → arn, RoleArn → roleArn.
+func lowerCamel(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if !unicode.IsUpper(r) {
+		return s
+	}
+	// Lower the run of capitals, but leave the last one of a run that a
+	// lower-case letter follows (URLPath → urlPath).
+	i := n
+	for i < len(s) {
+		r2, n2 := utf8.DecodeRuneInString(s[i:])
+		if !unicode.IsUpper(r2) {
+			break
+		}
+		if i+n2 < len(s) {
+			if r3, _ := utf8.DecodeRuneInString(s[i+n2:]); unicode.IsLower(r3) {
+				break
+			}
+		}
+		i += n2
+	}
+	return strings.ToLower(s[:i]) + s[i:]
+}
