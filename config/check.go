@@ -39,6 +39,9 @@ func (c *checker) file(f *File) {
 	c.apiDestinations(f.ApiDestinations, f.Connections)
 	c.functions(f.Functions)
 	c.queues(f.Queues)
+	c.interceptors(f.Interceptors)
+	c.audit(f.Audit)
+	c.k8sAudit(f.K8sAudit)
 }
 
 func (c *checker) required(item, key, value string) {

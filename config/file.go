@@ -25,6 +25,9 @@ type File struct {
 	ApiDestinations []ApiDestination
 	Functions       []Function
 	Queues          []Queue
+	Interceptors    []Interceptor
+	Audit           Audit
+	K8sAudit        *K8sAudit
 }
 
 // Load reads the file at path and parses it with the process's
@@ -118,6 +121,11 @@ func (d *decoder) file(data []byte) *File {
 		"Queues": func(p string, n ast.Node) {
 			d.list(p, n, func(p string, n ast.Node) { f.Queues = append(f.Queues, d.queue(p, n)) })
 		},
+		"Interceptors": func(p string, n ast.Node) {
+			d.list(p, n, func(p string, n ast.Node) { f.Interceptors = append(f.Interceptors, d.interceptor(p, n)) })
+		},
+		"Audit":    func(p string, n ast.Node) { f.Audit = d.audit(p, n) },
+		"K8sAudit": func(p string, n ast.Node) { f.K8sAudit = d.k8sAudit(p, n) },
 	})
 	return f
 }
