@@ -220,7 +220,11 @@ func startApp(ctx context.Context, o serveOptions, log *slog.Logger) (*app, erro
 	if err != nil {
 		return fail(err)
 	}
-	eb := &awsapi.EventBridge{Store: a.Config, Resources: a.Config, Events: a.Engine, Place: place, Log: log, Observer: a.Metrics}
+	seen, err := a.Engine.Seen(bg)
+	if err != nil {
+		return fail(err)
+	}
+	eb := &awsapi.EventBridge{Store: a.Config, Resources: a.Config, Events: a.Engine, Place: place, Log: log, Observer: a.Metrics, Seen: seen}
 	box, err := secretBox(o, file, log)
 	if err != nil {
 		return fail(err)
