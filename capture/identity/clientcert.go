@@ -140,7 +140,7 @@ func (c *ClientCert) Identify(r *http.Request, _ []byte) *cloudtrail.UserIdentit
 		return nil
 	}
 	id := leaf.Subject.String()
-	if len(leaf.Subject.Names) == 0 {
+	if id == "" {
 		id = name
 	}
 	return &cloudtrail.UserIdentity{Type: cloudtrail.IdentityUnknown, PrincipalID: id, UserName: name}
