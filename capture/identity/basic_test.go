@@ -27,7 +27,6 @@ func newTestBasic(t testing.TB) *Basic {
 	return b
 }
 
-
 func basicHeader(user, password string) string {
 	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+password))
 }

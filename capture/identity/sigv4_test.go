@@ -86,7 +86,7 @@ func TestSigV4(t *testing.T) {
 		{
 			name: "assumed role calling SQS in eu-west-1 with its session token", method: "POST", path: "/123456789012/q",
 			body: sendMessage, header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"},
-			key:  roleKey, secret: roleSecret, token: roleToken, service: "sqs", region: "eu-west-1", want: roleJSON,
+			key: roleKey, secret: roleSecret, token: roleToken, service: "sqs", region: "eu-west-1", want: roleJSON,
 		},
 		{
 			name: "IAM user calling a GET API in ap-southeast-2 without a kept body", method: "GET", path: "/prod/items?limit=10",
@@ -252,10 +252,10 @@ func TestSigV4AcceptsTrailbridgeSigner(t *testing.T) {
 func TestSigV4NoIdentityWithoutSignature(t *testing.T) {
 	s := newTestSigV4(t)
 	tests := map[string]string{
-		"no Authorization":               "",
-		"Bearer token":                   "Bearer abc.def.ghi",
-		"credential with too few parts":  "AWS4-HMAC-SHA256 Credential=" + aliceKey + "/20240301/us-east-1, SignedHeaders=host, Signature=00",
-		"credential without service":     "AWS4-HMAC-SHA256 Credential=" + aliceKey + "/20240301/us-east-1//aws4_request, SignedHeaders=host, Signature=00",
+		"no Authorization":                "",
+		"Bearer token":                    "Bearer abc.def.ghi",
+		"credential with too few parts":   "AWS4-HMAC-SHA256 Credential=" + aliceKey + "/20240301/us-east-1, SignedHeaders=host, Signature=00",
+		"credential without service":      "AWS4-HMAC-SHA256 Credential=" + aliceKey + "/20240301/us-east-1//aws4_request, SignedHeaders=host, Signature=00",
 		"well-formed but wrong signature": "AWS4-HMAC-SHA256 Credential=" + aliceKey + "/20240301/us-east-1/events/aws4_request, SignedHeaders=host;x-amz-date, Signature=00",
 	}
 	for name, auth := range tests {
