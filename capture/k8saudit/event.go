@@ -47,6 +47,12 @@ type EventList struct {
 // at one stage. RequestObject and ResponseObject are raw JSON, present
 // only at the Request and RequestResponse levels.
 //
+// ParseEventList keeps each event's bytes: a record's copy of the event
+// (additionalEventData.auditEvent) is made of them, so that it has the
+// fields this type does not know; changing a parsed Event changes the
+// record's other fields but not that copy. An Event built in code is
+// copied by marshalling it.
+//
 // An Event is a plain value; it is not safe for concurrent modification.
 type Event struct {
 	Kind                     string            `json:"kind,omitempty"`

@@ -186,27 +186,28 @@ type additional struct {
 	AuditEvent       json.RawMessage `json:"auditEvent,omitempty"`
 }
 
-// original returns the audit event as received, its request and response
-// objects redacted.
+// original returns the audit event as received (see Event.original),
+// its request and response objects redacted.
 func (c *Converter) original(e *Event, secret bool) (json.RawMessage, error) {
 	raw, err := e.original()
 	if err != nil {
 		return nil, fmt.Errorf("auditEvent: %w", err)
 	}
-	req, reqChanged := redact(e.RequestObject, secret)
-	resp, respChanged := redact(e.ResponseObject, secret)
-	if !reqChanged && !respChanged {
-		return raw, nil
-	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &fields); err != nil {
 		return nil, fmt.Errorf("auditEvent: %w", err)
 	}
-	if reqChanged {
-		fields["requestObject"] = req
+	changed := false
+	for _, key := range []string{"requestObject", "responseObject"} {
+		if v, ok := fields[key]; ok {
+			if v, c := redact(v, secret); c {
+				fields[key] = v
+				changed = true
+			}
+		}
 	}
-	if respChanged {
-		fields["responseObject"] = resp
+	if !changed {
+		return raw, nil
 	}
 	b, err := json.Marshal(fields)
 	if err != nil {
