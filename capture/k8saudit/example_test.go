@@ -22,7 +22,7 @@ func (printSink) Put(ctx context.Context, batch []capture.Captured) error {
 		if err := json.Unmarshal(c.Record, &r); err != nil {
 			return err
 		}
-		fmt.Println(c.Source, "|", c.DetailType, "|", r.EventSource, r.EventName, "by", r.UserIdentity.UserName, r.ErrorCode)
+		fmt.Println(c.Source, "|", c.DetailType, "|", r.EventSource, r.EventName, "by", r.UserIdentity.UserName)
 	}
 	return nil
 }
