@@ -28,7 +28,7 @@ const (
 	roleJSON  = `{"type":"AssumedRole","principalId":"AROAN6G6FGG2CJI75CQQO:build-42","arn":"arn:aws:sts::123456789012:assumed-role/deployer/build-42","accountId":"123456789012","accessKeyId":"ASIAROLEEXAMPLE00001","sessionContext":{"sessionIssuer":{"type":"Role","principalId":"AROAN6G6FGG2CJI75CQQO","arn":"arn:aws:iam::123456789012:role/ci/deployer","accountId":"123456789012","userName":"deployer"},"webIdFederationData":{},"attributes":{"creationDate":"2024-03-01T11:00:00Z","mfaAuthenticated":"false"}}}`
 )
 
-func newTestSigV4(t *testing.T) *SigV4 {
+func newTestSigV4(t testing.TB) *SigV4 {
 	t.Helper()
 	s, err := NewSigV4(SigV4Config{
 		Account: testAccount,
