@@ -84,12 +84,12 @@ func (d *Digest) Previous() (bucket, key, hash string, ok bool) {
 	return deref(d.PreviousDigestS3Bucket), *d.PreviousDigestS3Object, deref(d.PreviousDigestHashValue), true
 }
 
-// SetPrevious links d to the previous digest, stored as the bytes prev
-// under bucket and key.
-func (d *Digest) SetPrevious(bucket, key string, prev []byte) {
-	h, alg := Hash(prev), HashAlgorithm
+// SetPrevious links d to the previous digest, stored under bucket and
+// key, whose SHA-256 (as Hash gives it) is hash.
+func (d *Digest) SetPrevious(bucket, key, hash string) {
+	alg := HashAlgorithm
 	d.PreviousDigestS3Bucket, d.PreviousDigestS3Object = &bucket, &key
-	d.PreviousDigestHashValue, d.PreviousDigestHashAlgorithm = &h, &alg
+	d.PreviousDigestHashValue, d.PreviousDigestHashAlgorithm = &hash, &alg
 }
 
 // SetEventTimes sets the digest's newest and oldest event times from

@@ -20,7 +20,7 @@ func TestDigestFileRoundTrip(t *testing.T) {
 		},
 	}
 	d.SetEventTimes()
-	d.SetPrevious("", "AWSLogs/prev.json.gz", []byte("previous digest"))
+	d.SetPrevious("", "AWSLogs/prev.json.gz", Hash([]byte("previous digest")))
 	file, err := d.MarshalFile()
 	if err != nil {
 		t.Fatal(err)
