@@ -1,0 +1,304 @@
+package capture
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/trailbridge/trailbridge/cloudtrail"
+)
+
+// Sensitive reports whether a member named key holds a secret, so that
+// its value is written as cloudtrail.Hidden. The name is compared in
+// lower case without '_', '-' and '.': it is sensitive when it contains
+// password, passwd, passphrase, secret, token, credential, authorization,
+// cookie or signature, or ends in "key" (apiKey, private_key,
+// secretAccessKey, key; not keyId, keyName, keyArn). Cursors and
+// idempotency tokens that AWS itself logs (nextToken, clientToken,
+// clientRequestToken, continuationToken, …) and maxTokens are not.
+func Sensitive(key string) bool { return sensitive(key) }
+
+func sensitive[T string | []byte](key T) bool {
+	var stack [64]byte
+	n := stack[:0]
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		switch {
+		case c == '_' || c == '-' || c == '.':
+			continue
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		n = append(n, c)
+	}
+	if bytes.HasSuffix(n, []byte("key")) {
+		return true
+	}
+	for _, w := range sensitiveWords {
+		if bytes.Contains(n, w) {
+			if w[0] == 't' && isNotSecretToken(n) {
+				continue
+			}
+			return true
+		}
+	}
+	return false
+}
+
+var sensitiveWords = [][]byte{
+	[]byte("password"), []byte("passwd"), []byte("passphrase"), []byte("secret"), []byte("token"),
+	[]byte("credential"), []byte("authorization"), []byte("cookie"), []byte("signature"),
+}
+
+func isNotSecretToken(n []byte) bool {
+	switch string(n) {
+	case "nexttoken", "continuationtoken", "paginationtoken", "pagetoken", "nextpagetoken",
+		"clienttoken", "clientrequesttoken", "idempotencytoken", "maxtokens", "tokencount":
+		return true
+	}
+	return false
+}
+
+// rewrite options for appendJSON.
+type rewrite struct {
+	lowerKeys bool // lower-case the first letter of member names (AWS JSON protocols)
+}
+
+// appendJSON appends src, a valid JSON value, compacted, with the values
+// of sensitive members hidden (the member is kept) at any depth.
+func (o rewrite) appendJSON(dst, src []byte) []byte {
+	dst, _ = o.value(dst, src, skipWS(src, 0))
+	return dst
+}
+
+// value appends the value starting at src[i] and returns the index after it.
+func (o rewrite) value(dst, src []byte, i int) ([]byte, int) {
+	switch src[i] {
+	case '{':
+		dst = append(dst, '{')
+		i = skipWS(src, i+1)
+		first := true
+		for src[i] != '}' {
+			if !first {
+				dst = append(dst, ',')
+			}
+			first = false
+			ks := i
+			i = stringEnd(src, i)
+			keyRaw := src[ks:i]
+			i = skipWS(src, i)
+			i = skipWS(src, i+1) // the colon
+			dst = o.appendKey(dst, keyRaw)
+			dst = append(dst, ':')
+			if sensitiveRaw(keyRaw) {
+				dst = append(dst, `"`+cloudtrail.Hidden+`"`...)
+				i = skipValue(src, i)
+			} else {
+				dst, i = o.value(dst, src, i)
+			}
+			i = skipWS(src, i)
+			if src[i] == ',' {
+				i = skipWS(src, i+1)
+			}
+		}
+		return append(dst, '}'), i + 1
+	case '[':
+		dst = append(dst, '[')
+		i = skipWS(src, i+1)
+		first := true
+		for src[i] != ']' {
+			if !first {
+				dst = append(dst, ',')
+			}
+			first = false
+			dst, i = o.value(dst, src, i)
+			i = skipWS(src, i)
+			if src[i] == ',' {
+				i = skipWS(src, i+1)
+			}
+		}
+		return append(dst, ']'), i + 1
+	case '"':
+		j := stringEnd(src, i)
+		return append(dst, src[i:j]...), j
+	}
+	j := scalarEnd(src, i)
+	return append(dst, src[i:j]...), j
+}
+
+func (o rewrite) appendKey(dst, keyRaw []byte) []byte {
+	if o.lowerKeys && len(keyRaw) > 2 && keyRaw[1] >= 'A' && keyRaw[1] <= 'Z' {
+		dst = append(dst, '"', keyRaw[1]+'a'-'A')
+		return append(dst, keyRaw[2:]...)
+	}
+	return append(dst, keyRaw...)
+}
+
+// members calls fn for each member of the JSON object src (valid JSON),
+// with the member's raw (quoted) name and its raw value.
+func members(src []byte, fn func(keyRaw, val []byte)) {
+	i := skipWS(src, 0)
+	if src[i] != '{' {
+		return
+	}
+	i = skipWS(src, i+1)
+	for src[i] != '}' {
+		ks := i
+		i = stringEnd(src, i)
+		keyRaw := src[ks:i]
+		i = skipWS(src, i)
+		vs := skipWS(src, i+1)
+		i = skipValue(src, vs)
+		fn(keyRaw, src[vs:i])
+		i = skipWS(src, i)
+		if src[i] == ',' {
+			i = skipWS(src, i+1)
+		}
+	}
+}
+
+func skipWS(src []byte, i int) int {
+	for i < len(src) && (src[i] == ' ' || src[i] == '\t' || src[i] == '\n' || src[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// stringEnd returns the index after the string starting at src[i].
+func stringEnd(src []byte, i int) int {
+	for i++; i < len(src); i++ {
+		switch src[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return len(src)
+}
+
+func scalarEnd(src []byte, i int) int {
+	for i < len(src) {
+		switch src[i] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
+			return i
+		}
+		i++
+	}
+	return i
+}
+
+// skipValue returns the index after the value starting at src[i].
+func skipValue(src []byte, i int) int {
+	switch src[i] {
+	case '"':
+		return stringEnd(src, i)
+	case '{', '[':
+		depth := 0
+		for ; i < len(src); i++ {
+			switch src[i] {
+			case '"':
+				i = stringEnd(src, i) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+		}
+		return i
+	}
+	return scalarEnd(src, i)
+}
+
+// sensitiveRaw is Sensitive of a raw (quoted) JSON member name.
+func sensitiveRaw(raw []byte) bool {
+	if len(raw) >= 2 && bytes.IndexByte(raw, '\\') < 0 {
+		return sensitive(raw[1 : len(raw)-1])
+	}
+	return sensitive(unquote(raw))
+}
+
+// unquote returns the text of a raw JSON string.
+func unquote(raw []byte) string {
+	if len(raw) < 2 {
+		return ""
+	}
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw[1 : len(raw)-1])
+	}
+	var s string
+	_ = json.Unmarshal(raw, &s)
+	return s
+}
+
+// appendString appends s as a JSON string, without HTML escaping, with
+// invalid UTF-8 replaced by U+FFFD.
+func appendString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// lowerFirst lower-cases the first letter of an ASCII member name, as
+// CloudTrail writes query-protocol members (UserName → userName).
+func lowerFirst(s string) string {
+	if s != "" && s[0] >= 'A' && s[0] <= 'Z' {
+		return string(s[0]+'a'-'A') + s[1:]
+	}
+	return s
+}
+
+// isJSONType reports whether a Content-Type names JSON (application/json,
+// application/x-amz-json-1.1, application/problem+json, …).
+func isJSONType(ct string) bool {
+	ct, _, _ = strings.Cut(ct, ";")
+	ct = strings.TrimSpace(strings.ToLower(ct))
+	return strings.HasSuffix(ct, "/json") || strings.HasSuffix(ct, "+json") || strings.HasPrefix(ct, "application/x-amz-json")
+}
