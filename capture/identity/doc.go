@@ -46,19 +46,26 @@
 // AWS rules about users already test. It may be mapped to any Principal.
 //
 // A JWT caller is a WebIdentityUser, as CloudTrail records callers
-// authenticated by a web identity provider:
+// authenticated by a web identity provider (AWS's user-identity page:
+// principalId "a combination of the issuer, application ID, and user ID",
+// userName the user ID, identityProvider the issuer's principal name such
+// as accounts.google.com):
 //
 //	{"type":"WebIdentityUser","principalId":"PROVIDER:AUD:SUB","userName":"…","identityProvider":"PROVIDER"}
 //
-// PROVIDER is the token's iss without "https://", as AWS names OIDC
-// providers; AUD is the audience accepted; userName is a configured
-// claim (preferred_username, email) or sub. CloudTrail's userIdentity has
-// no place for arbitrary claims; the closest faithful one is a session's
-// webIdFederationData, so claims chosen in JWTConfig.Claims go to
-// sessionContext.webIdFederationData.attributes, with federatedProvider
-// the issuer, and sessionContext.attributes holds the token's iat as
-// creationDate and whether its amr lists "mfa". Without chosen claims the
-// identity has no sessionContext.
+// PROVIDER is the token's iss without "https://"; AUD is the audience
+// accepted; userName is sub, or a configured claim (preferred_username,
+// email). CloudTrail's userIdentity has no place for arbitrary claims;
+// the closest faithful one is a session's webIdFederationData, whose
+// attributes AWS names as its web-identity condition keys, so claims
+// chosen in JWTConfig.Claims go there:
+//
+//	"sessionContext":{"webIdFederationData":{"federatedProvider":"PROVIDER",
+//	  "attributes":{"PROVIDER:email":"…"}},"attributes":{"creationDate":"IAT","mfaAuthenticated":"false"}}
+//
+// with the token's iat as creationDate and mfaAuthenticated "true" when
+// its amr lists "mfa". Without chosen claims the identity has no
+// sessionContext.
 //
 // A client certificate listed in ClientCertConfig.Subjects is its
 // Principal. Any other verified certificate is, unless refused, an

@@ -83,7 +83,7 @@ func ExampleNewJWT() {
 	r.Header.Set("Authorization", "Bearer "+token)
 	printJSON(j.Identify(r, nil))
 	// Output:
-	// {"type":"WebIdentityUser","principalId":"login.example.com:orders-api:00u1a2b3c","userName":"carol","sessionContext":{"webIdFederationData":{"federatedProvider":"https://login.example.com","attributes":{"email":"carol@example.com"}},"attributes":{"creationDate":"2024-03-01T11:53:20Z","mfaAuthenticated":"false"}},"identityProvider":"login.example.com"}
+	// {"type":"WebIdentityUser","principalId":"login.example.com:orders-api:00u1a2b3c","userName":"carol","sessionContext":{"webIdFederationData":{"federatedProvider":"login.example.com","attributes":{"login.example.com:email":"carol@example.com"}},"attributes":{"creationDate":"2024-03-01T11:53:20Z","mfaAuthenticated":"false"}},"identityProvider":"login.example.com"}
 }
 
 func printJSON(v any) {

@@ -69,8 +69,9 @@ type JWTConfig struct {
 	// "email"; the subject (sub) otherwise. Empty means "sub".
 	UserNameClaim string
 	// Claims are the claims copied into the identity's
-	// sessionContext.webIdFederationData.attributes, when the token has
-	// them; with none, the identity has no sessionContext.
+	// sessionContext.webIdFederationData.attributes, as "PROVIDER:claim",
+	// when the token has them; with none, the identity has no
+	// sessionContext.
 	Claims []string
 	// Leeway is the clock difference allowed when checking exp, nbf and
 	// iat; 0 means DefaultJWTLeeway.
@@ -91,10 +92,13 @@ type JWTConfig struct {
 // header, or that are malformed, expired or unverified give no identity.
 //
 // The caller is a WebIdentityUser, shaped like CloudTrail's records of
-// web-identity callers: principalId "PROVIDER:AUD:SUB" (PROVIDER is the
-// issuer without its https://, AUD the accepted audience, left out when
-// the token has none), userName from UserNameClaim, identityProvider
-// PROVIDER.
+// web-identity callers ("a combination of the issuer, application ID, and
+// user ID"): principalId "PROVIDER:AUD:SUB" (PROVIDER is the issuer
+// without its https://, AUD the accepted audience, left out when the
+// token has none), userName from UserNameClaim, identityProvider
+// PROVIDER. Claims chosen in JWTConfig.Claims go to
+// sessionContext.webIdFederationData: federatedProvider PROVIDER and
+// attributes named "PROVIDER:claim", as AWS names them.
 //
 // Keys from JWKSURL are fetched on the first token that needs them,
 // again when a token names a kid the set does not have (at most once per
@@ -340,15 +344,21 @@ func (j *JWT) identity(t *token) *cloudtrail.UserIdentity {
 	if len(j.claims) == 0 {
 		return u
 	}
+	// AWS names these attributes as its condition keys for web
+	// identities: "PROVIDER:claim".
+	prefix := ""
+	if provider != "" {
+		prefix = provider + ":"
+	}
 	selected := map[string]json.RawMessage{}
 	for _, c := range j.claims {
 		if v, ok := t.claims[c]; ok {
-			selected[c] = v
+			selected[prefix+c] = v
 		}
 	}
 	attrs, _ := json.Marshal(selected) // raw values from a parsed object: valid JSON
 	sc := &cloudtrail.SessionContext{
-		WebIDFederationData: &cloudtrail.WebIDFederationData{FederatedProvider: t.iss, Attributes: attrs},
+		WebIDFederationData: &cloudtrail.WebIDFederationData{FederatedProvider: provider, Attributes: attrs},
 		Attributes:          &cloudtrail.SessionAttributes{MFAAuthenticated: fmt.Sprint(t.mfa())},
 	}
 	if !t.iat.IsZero() {

@@ -207,7 +207,7 @@ func TestJWT(t *testing.T) {
 		{"selected claims and MFA in the session context",
 			&JWTConfig{Secret: testSecret, Claims: []string{"email", "groups", "absent"}},
 			signToken(t, "HS256", secret, claims("email", "alice@example.com", "groups", []string{"admins", "ops"}, "amr", []string{"pwd", "mfa"}), nil),
-			`{"type":"WebIdentityUser","principalId":"login.example.com:trailbridge:user-123","userName":"user-123","sessionContext":{"webIdFederationData":{"federatedProvider":"https://login.example.com","attributes":{"email":"alice@example.com","groups":["admins","ops"]}},"attributes":{"creationDate":"2024-03-01T11:59:00Z","mfaAuthenticated":"true"}},"identityProvider":"login.example.com"}`},
+			`{"type":"WebIdentityUser","principalId":"login.example.com:trailbridge:user-123","userName":"user-123","sessionContext":{"webIdFederationData":{"federatedProvider":"login.example.com","attributes":{"login.example.com:email":"alice@example.com","login.example.com:groups":["admins","ops"]}},"attributes":{"creationDate":"2024-03-01T11:59:00Z","mfaAuthenticated":"true"}},"identityProvider":"login.example.com"}`},
 
 		{"no identity when expired", nil, signToken(t, "ES256", key("p256"), claims("exp", testNow.Add(-2*time.Minute).Unix()), nil), "null"},
 		{"no identity without exp", nil, signToken(t, "ES256", key("p256"), claims("exp", nil), nil), "null"},
