@@ -153,49 +153,86 @@ func TestHandlerAuthentication(t *testing.T) {
 
 // TestHandlerRuleMatchesTheRecord is the issue's proof, up to the bus: a
 // rule on eventName and userIdentity matches the envelope of the record
-// of alice's CreateSecret, and no other.
+// of alice's CreateSecret, and no other; and the rules of
+// docs/k8s-audit.md match what they say.
 func TestHandlerRuleMatchesTheRecord(t *testing.T) {
 	h, sink := newHandler(t, nil)
 	if w := post(h, eventList(t), map[string]string{"Authorization": "Bearer " + token}); w.Code != http.StatusOK {
 		t.Fatalf("status %d: %s", w.Code, w.Body)
 	}
-	rule := []byte(`{
-		"source": ["trailbridge.k8s"],
-		"detail-type": ["Kubernetes API Call via Audit Webhook"],
-		"detail": {
-			"eventSource": ["core.k8s.io"],
-			"eventName": ["CreateSecret"],
-			"userIdentity": {"userName": ["alice@example.com"]}
-		}
-	}`)
-	var matched []string
+	var events [][]byte
+	var names []string
 	for _, c := range sink.records() {
 		env, err := cloudtrail.NewEnvelope(c.Record)
 		if err != nil {
 			t.Fatal(err)
 		}
 		env.Source, env.DetailType = c.Source, c.DetailType
+		if got, want := env.Account, "123456789012"; got != want {
+			t.Errorf("envelope account %q, want %q", got, want)
+		}
 		event, err := json.Marshal(env)
 		if err != nil {
 			t.Fatal(err)
 		}
-		ok, err := pattern.Test(rule, event)
-		if err != nil {
+		var r cloudtrail.Record
+		if err := json.Unmarshal(c.Record, &r); err != nil {
 			t.Fatal(err)
 		}
-		if ok {
-			var r cloudtrail.Record
-			if err := json.Unmarshal(c.Record, &r); err != nil {
-				t.Fatal(err)
-			}
-			matched = append(matched, r.EventName+" by "+r.UserIdentity.UserName)
-		}
-		if got, want := env.Account, "123456789012"; got != want {
-			t.Errorf("envelope account %q, want %q", got, want)
-		}
+		events = append(events, event)
+		names = append(names, r.EventName+" by "+r.UserIdentity.UserName)
 	}
-	if got, want := strings.Join(matched, ", "), "CreateSecret by alice@example.com"; got != want {
-		t.Errorf("rule matched %q, want %q", got, want)
+	for _, tc := range []struct {
+		name, rule, want string
+	}{
+		{"CreateSecret by alice", `{
+			"source": ["trailbridge.k8s"],
+			"detail-type": ["Kubernetes API Call via Audit Webhook"],
+			"detail": {
+				"eventName": ["CreateSecret"],
+				"userIdentity": {"userName": ["alice@example.com"]}
+			}}`, "CreateSecret by alice@example.com"},
+		{"secret changes but CI's", `{
+			"source": ["trailbridge.k8s"],
+			"detail-type": ["Kubernetes API Call via Audit Webhook"],
+			"detail": {
+				"eventSource": ["core.k8s.io"],
+				"eventName": ["CreateSecret", "UpdateSecret", "PatchSecret"],
+				"userIdentity": {"userName": [{"anything-but": "system:serviceaccount:ci:deployer"}]},
+				"errorCode": [{"exists": false}]
+			}}`, "CreateSecret by alice@example.com"},
+		{"exec by alice", `{"source": ["trailbridge.k8s"], "detail": {"eventName": ["CreatePodExec", "GetPodExec"], "userIdentity": {"userName": ["alice@example.com"]}}}`,
+			"CreatePodExec by alice@example.com"},
+		{"RBAC changes", `{"detail": {"eventSource": ["rbac.authorization.k8s.io"], "readOnly": [false]}}`,
+			"CreateClusterRoleBinding by alice@example.com"},
+		{"impersonated calls", `{"detail": {"additionalEventData": {"impersonatedUser": {"username": ["system:admin"]}}}}`,
+			"CreateClusterRoleBinding by alice@example.com"},
+		{"denied calls", `{"detail": {"errorCode": ["Forbidden"]}}`, "DeleteDeployment by bob@example.com"},
+		{"service accounts reading secrets", `{"detail": {"eventName": ["GetSecret"], "userIdentity": {"type": ["KubernetesServiceAccount"]}}}`,
+			"GetSecret by system:serviceaccount:monitoring:secret-exporter"},
+		{"anonymous calls", `{"detail": {"userIdentity": {"userName": ["system:anonymous"]}}}`, "GetVersion by system:anonymous"},
+		{"one cluster", `{"detail": {"additionalEventData": {"cluster": ["prod-eu"]}, "eventName": [{"prefix": "List"}]}}`, "ListPods by bob@example.com"},
+		{"AWS's CloudTrail events only", `{"detail-type": ["AWS API Call via CloudTrail"]}`, ""},
+	} {
+		outcome := tc.want
+		if outcome == "" {
+			outcome = "nothing"
+		}
+		t.Run(tc.name+" matches "+outcome, func(t *testing.T) {
+			var matched []string
+			for i, event := range events {
+				ok, err := pattern.Test([]byte(tc.rule), event)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ok {
+					matched = append(matched, names[i])
+				}
+			}
+			if got, want := strings.Join(matched, ", "), tc.want; got != want {
+				t.Errorf("rule matched %q, want %q", got, want)
+			}
+		})
 	}
 }
 
