@@ -96,5 +96,6 @@
 // only when no key it holds can answer, for at most
 // JWTConfig.JWKSFetchTimeout or until the request's context ends.
 //
-// The package uses the standard library's crypto only.
+// Besides trailbridge's cloudtrail and sigv4 packages, it uses only the
+// standard library (its crypto packages for every signature).
 package identity

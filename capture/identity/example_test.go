@@ -11,8 +11,18 @@ import (
 	"net/http/httptest"
 	"time"
 
+	"github.com/trailbridge/trailbridge/capture"
 	"github.com/trailbridge/trailbridge/capture/identity"
 	"github.com/trailbridge/trailbridge/sigv4"
+)
+
+// Every identifier, and their combination, is a capture.Identifier.
+var (
+	_ capture.Identifier = (*identity.SigV4)(nil)
+	_ capture.Identifier = (*identity.Basic)(nil)
+	_ capture.Identifier = (*identity.JWT)(nil)
+	_ capture.Identifier = (*identity.ClientCert)(nil)
+	_ capture.Identifier = identity.First()
 )
 
 // A server identifies its callers by SigV4 first, then by HTTP Basic.
