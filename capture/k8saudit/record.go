@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/trailbridge/trailbridge/capture"
 	"github.com/trailbridge/trailbridge/cloudtrail"
@@ -30,8 +31,9 @@ const (
 // MaxRecordSize is the largest record made, in bytes of JSON: the size
 // of an EventBridge event. A larger record loses, in this order, the
 // objects of its copy of the audit event, then its requestObject and
-// responseElements, then the copy of the audit event; it says so with
-// additionalEventData.truncated.
+// responseElements, then the copy of the audit event, then the user's
+// groups and all but the first 4 KiB of its requestURI, userAgent and
+// errorMessage; it says so with additionalEventData.truncated.
 const MaxRecordSize = 256 * 1024
 
 // A Converter makes CloudTrail records of a cluster's audit events.
@@ -130,8 +132,9 @@ func (c *Converter) Record(e *Event) (*cloudtrail.Record, error) {
 	extra := additional{Cluster: c.Cluster, Groups: e.User.Groups, ImpersonatedUser: e.ImpersonatedUser, AuditEvent: original}
 
 	// Make the record, then make it smaller while it is too large.
+	uri := e.RequestURI
 	for step := 0; ; step++ {
-		params := requestParameters{Verb: e.Verb, RequestURI: e.RequestURI, RequestObject: requestObject}
+		params := requestParameters{Verb: e.Verb, RequestURI: uri, RequestObject: requestObject}
 		if ref != nil {
 			params.ObjectReference = *ref
 		}
@@ -162,10 +165,26 @@ func (c *Converter) Record(e *Event) (*cloudtrail.Record, error) {
 			requestObject, responseObject = nil, nil
 		case 2:
 			extra.AuditEvent = nil
+		case 3:
+			extra.Groups = nil
+			uri, r.UserAgent, r.ErrorMessage = cut(uri), cut(r.UserAgent), cut(r.ErrorMessage)
 		default:
 			return nil, fmt.Errorf("record of %d bytes is larger than %d bytes without its objects", len(b), MaxRecordSize)
 		}
 	}
+}
+
+// cut shortens a string to at most 4 KiB, at a rune boundary.
+func cut(s string) string {
+	const most = 4 << 10
+	if len(s) <= most {
+		return s
+	}
+	i := most
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i]
 }
 
 // requestParameters are the record's: the verb, the URI, the object

@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/trailbridge/trailbridge/capture"
 	"github.com/trailbridge/trailbridge/capture/k8saudit"
@@ -342,6 +343,26 @@ func TestConverterRecordTruncatesLargeEvents(t *testing.T) {
 	}
 	if !bytes.Contains(r.AdditionalEventData, []byte(`"truncated":true`)) {
 		t.Errorf("additionalEventData = %s, want truncated", r.AdditionalEventData)
+	}
+}
+
+func TestConverterRecordCutsLongStrings(t *testing.T) {
+	e := readList(t).Items[2] // list pods
+	e.RequestURI = "/api/v1/pods?labelSelector=" + strings.Repeat("a", k8saudit.MaxRecordSize)
+	e.UserAgent = strings.Repeat("é", k8saudit.MaxRecordSize)
+	r, err := conv.Record(&e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := r.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(b), k8saudit.MaxRecordSize; got > want {
+		t.Errorf("record of %d bytes, want at most %d", got, want)
+	}
+	if !utf8.ValidString(r.UserAgent) {
+		t.Errorf("userAgent cut inside a character")
 	}
 }
 
