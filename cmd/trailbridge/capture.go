@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 
+	tb "github.com/trailbridge/trailbridge"
 	"github.com/trailbridge/trailbridge/awsapi"
 	"github.com/trailbridge/trailbridge/capture"
+	"github.com/trailbridge/trailbridge/capture/k8saudit"
 )
 
 // localSink puts captured records on a bus in-process, through the same
@@ -54,4 +57,25 @@ func (s localSink) Put(ctx context.Context, batch []capture.Captured) error {
 		batch = batch[n:]
 	}
 	return nil
+}
+
+// k8sAuditHandler is POST /k8s/audit when the config declares K8sAudit.
+func k8sAuditHandler(f *configFile, eb *awsapi.EventBridge, place tb.Place, log *slog.Logger) (http.Handler, error) {
+	k := f.K8sAudit
+	if k == nil {
+		return nil, nil
+	}
+	h, err := k8saudit.NewHandler(k8saudit.Config{
+		Tokens:             k.Tokens,
+		ClientCertSubjects: k.ClientCertSubjects,
+		Cluster:            k.Cluster,
+		Account:            place.Account,
+		Region:             place.Region,
+		Sink:               localSink{eb: eb, bus: k.EventBusName, log: log},
+		Logger:             log.With("component", "k8s-audit"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("config: K8sAudit: %w", err)
+	}
+	return h, nil
 }

@@ -22,6 +22,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "run the API, the router and the schedules on JetStream", serveCommand},
+		{"ingest", "put the records of CloudTrail log files on a bus, once each", ingestCommand},
 		{"test-event-pattern", "check whether an event matches an event pattern", testEventPatternCommand},
 	}
 }

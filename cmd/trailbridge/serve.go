@@ -297,6 +297,13 @@ func startApp(ctx context.Context, o serveOptions, log *slog.Logger) (*app, erro
 	})
 	mux.Handle("GET /metrics", a.Metrics.Handler())
 	mux.Handle("/", api.Handler())
+	k8s, err := k8sAuditHandler(file, eb, place, log)
+	if err != nil {
+		return fail(err)
+	}
+	if k8s != nil {
+		mux.Handle("/k8s/audit", k8s)
+	}
 
 	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {
