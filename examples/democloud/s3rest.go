@@ -3,8 +3,8 @@ package democloud
 import (
 	"bytes"
 	"encoding/xml"
-	"reflect"
 	"net/http"
+	"reflect"
 	"strings"
 )
 
