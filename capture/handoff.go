@@ -109,6 +109,7 @@ const (
 	maxSendBackoff   = 30 * time.Second
 	firstSendBackoff = 100 * time.Millisecond
 	dropLogEvery     = 10 * time.Second
+	groupWindow      = 10 * time.Millisecond // the least time between two syncs of the spool
 )
 
 // NewHandoff opens (or creates) the spool directory and takes stock of

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // The spool is a directory of segment files named by a growing number
@@ -139,12 +140,19 @@ func (h *Handoff) buildFrame(dst []byte, j job) (out []byte, ok bool) {
 	return appendFrame(dst, c.rec.source, "", func(b []byte) []byte { return c.appendRecord(b) }), true
 }
 
-// writeLoop moves the memory queue to the spool until ctx is done.
+// writeLoop moves the memory queue to the spool until ctx is done. It
+// commits in groups: after a sync it gathers records for up to
+// groupWindow (or writeBatchLimit records) before writing and syncing
+// again, so that a busy spool syncs about 100 times a second whatever
+// the call rate, and an idle one writes a record as soon as it comes.
 func (h *Handoff) writeLoop(ctx context.Context) {
 	w := &segmentWriter{h: h}
 	defer w.close()
 	batch := make([]job, 0, writeBatchLimit)
 	var buf []byte
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	var lastSync time.Time
 	for {
 		select {
 		case j := <-h.queue:
@@ -153,6 +161,21 @@ func (h *Handoff) writeLoop(ctx context.Context) {
 			h.stopped.Store(true)
 			h.flushOnStop(w, batch, buf)
 			return
+		}
+		if wait := groupWindow - time.Since(lastSync); wait > 0 {
+			timer.Reset(wait)
+		gather:
+			for len(batch) < writeBatchLimit {
+				select {
+				case j := <-h.queue:
+					batch = append(batch, j)
+				case <-timer.C:
+					break gather
+				case <-ctx.Done():
+					break gather
+				}
+			}
+			timer.Stop()
 		}
 	more:
 		for len(batch) < writeBatchLimit {
@@ -169,6 +192,7 @@ func (h *Handoff) writeLoop(ctx context.Context) {
 		batch = batch[:0]
 		h.waitForSpace(ctx)
 		w.persist(ctx, buf, n)
+		lastSync = time.Now()
 		if cap(buf) > 8<<20 {
 			buf = nil
 		}
