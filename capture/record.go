@@ -213,7 +213,7 @@ func (c *call) appendRequestParameters(b []byte, a *awsCall) []byte {
 				if !member(unquote(keyRaw)) {
 					return
 				}
-				if sensitiveRaw(keyRaw) {
+				if sensitiveRaw(keyRaw) && !(isKeyName(keyRaw) && hasMember(body, "value")) {
 					b = append(b, `"`+cloudtrail.Hidden+`"`...)
 				} else {
 					b = rewrite{}.appendJSON(b, val)
@@ -564,7 +564,11 @@ func (n *formNode) appendJSON(b []byte, name string) []byte {
 			}
 			b = appendString(b, k)
 			b = append(b, ':')
-			b = n.members[k].appendJSON(b, k)
+			name := k
+			if k == "key" && n.members["value"] != nil {
+				name = "" // a tag's name, not a secret
+			}
+			b = n.members[k].appendJSON(b, name)
 		}
 		return append(b, '}')
 	case len(n.items) > 0:

@@ -16,7 +16,9 @@ import (
 // cookie or signature, or ends in "key" (apiKey, private_key,
 // secretAccessKey, key; not keyId, keyName, keyArn). Cursors and
 // idempotency tokens that AWS itself logs (nextToken, clientToken,
-// clientRequestToken, continuationToken, …) and maxTokens are not.
+// clientRequestToken, continuationToken, …) and maxTokens are not. In a
+// record, a member named key next to one named value is a tag's name
+// ({"key":"team","value":"blue"}) and is kept.
 func Sensitive(key string) bool { return sensitive(key) }
 
 func sensitive[T string | []byte](key T) bool {
@@ -76,6 +78,7 @@ func (o rewrite) appendJSON(dst, src []byte) []byte {
 func (o rewrite) value(dst, src []byte, i int) ([]byte, int) {
 	switch src[i] {
 	case '{':
+		objStart := i
 		dst = append(dst, '{')
 		i = skipWS(src, i+1)
 		first := true
@@ -91,7 +94,7 @@ func (o rewrite) value(dst, src []byte, i int) ([]byte, int) {
 			i = skipWS(src, i+1) // the colon
 			dst = o.appendKey(dst, keyRaw)
 			dst = append(dst, ':')
-			if sensitiveRaw(keyRaw) {
+			if sensitiveRaw(keyRaw) && !(isKeyName(keyRaw) && hasMember(src[objStart:skipValue(src, objStart)], "value")) {
 				dst = append(dst, `"`+cloudtrail.Hidden+`"`...)
 				i = skipValue(src, i)
 			} else {
@@ -133,6 +136,21 @@ func (o rewrite) appendKey(dst, keyRaw []byte) []byte {
 		return append(dst, keyRaw[2:]...)
 	}
 	return append(dst, keyRaw...)
+}
+
+// isKeyName reports whether a raw member name is "key" in any case.
+func isKeyName(raw []byte) bool {
+	return len(raw) == 5 && bytes.EqualFold(raw[1:4], []byte("key"))
+}
+
+// hasMember reports whether the JSON object obj has a member named name
+// in any case.
+func hasMember(obj []byte, name string) bool {
+	found := false
+	members(obj, func(keyRaw, _ []byte) {
+		found = found || strings.EqualFold(unquote(keyRaw), name)
+	})
+	return found
 }
 
 // members calls fn for each member of the JSON object src (valid JSON),
