@@ -182,6 +182,10 @@ func Verify(dir string) (*Report, error) {
 				continue
 			}
 			d := s.d
+			if d.DigestSignatureAlgorithm != cloudtrail.ChainAlgorithm {
+				problem(s.key, "signed with %q, not chained by trailbridge: check AWS's digests with aws cloudtrail validate-logs", d.DigestSignatureAlgorithm)
+				continue
+			}
 			if d.DigestS3Object != s.key {
 				problem(s.key, "records its own key as %q (moved or changed)", d.DigestS3Object)
 			}

@@ -283,6 +283,9 @@ func (w *Writer) Flush(ctx context.Context) error {
 func (w *Writer) flushIf(cond func() bool) {
 	w.flushMu.Lock()
 	defer w.flushMu.Unlock()
+	if w.shut {
+		return
+	}
 	w.mu.Lock()
 	due := cond()
 	w.mu.Unlock()
