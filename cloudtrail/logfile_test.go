@@ -381,3 +381,31 @@ func BenchmarkReadLog(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkUnmarshalWholeLog is the baseline ReadLog streams against:
+// each file read whole and unmarshalled at once.
+func BenchmarkUnmarshalWholeLog(b *testing.B) {
+	files := sharedFiles(b)
+	var contents [][]byte
+	var size int64
+	for _, f := range files {
+		c, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		size += int64(len(c))
+		contents = append(contents, c)
+	}
+	b.SetBytes(size)
+	records := 0
+	for b.Loop() {
+		for _, c := range contents {
+			var whole struct{ Records []json.RawMessage }
+			if err := json.Unmarshal(c, &whole); err != nil {
+				b.Fatal(err)
+			}
+			records += len(whole.Records)
+		}
+	}
+	b.ReportMetric(float64(records)/b.Elapsed().Seconds(), "records/s")
+}
