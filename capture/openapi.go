@@ -19,8 +19,9 @@ const (
 // RoutesFromOpenAPI reads an OpenAPI 3 document (JSON or YAML) and
 // returns a route for each operation: its path template (under each
 // server URL's base path, e.g. /v1 of https://api.example.com/v1), its
-// method, its operationId as the name (FallbackName of the template when
-// it has none), and the x-trailbridge-read-only and
+// method, its operationId as the name (when it has none, FallbackName of
+// the template without its parameters: PUT /documents/{id} is
+// PutDocuments), and the x-trailbridge-read-only and
 // x-trailbridge-data-event extensions. The document is validated.
 // Requests are matched by NewRoutes' table, not by the servers' hosts,
 // so a proxy in front of the API names calls whatever Host they carry.
@@ -61,7 +62,7 @@ func RoutesFromOpenAPI(data []byte) ([]Route, error) {
 			}
 			name := op.OperationID
 			if name == "" {
-				name = FallbackName(method, path)
+				name = FallbackName(method, withoutParams(path))
 			}
 			r := Route{Method: method, Name: name}
 			if v, ok := op.Extensions[ExtReadOnly]; ok {
@@ -85,4 +86,10 @@ func RoutesFromOpenAPI(data []byte) ([]Route, error) {
 		}
 	}
 	return routes, nil
+}
+
+// withoutParams drops a template's parameter segments.
+func withoutParams(template string) string {
+	segs := strings.Split(template, "/")
+	return strings.Join(slices.DeleteFunc(segs, func(s string) bool { return strings.HasPrefix(s, "{") }), "/")
 }
