@@ -161,7 +161,7 @@ func ParseDigestKey(s string) (DigestKey, error) {
 func keyDir(prefix, org, account, kind, region string, t time.Time) string {
 	var b strings.Builder
 	if prefix != "" {
-		b.WriteString(strings.TrimSuffix(prefix, "/"))
+		b.WriteString(prefix)
 		b.WriteByte('/')
 	}
 	b.WriteString("AWSLogs/")
