@@ -120,3 +120,14 @@ func sameRecord(t *testing.T, got map[string]any, want string) {
 		t.Errorf("record:\n%s\nwant:\n%s", gb, wb)
 	}
 }
+
+// waitStats waits until ok holds for h's stats.
+func waitStats(t *testing.T, h *Handoff, ok func(Stats) bool) {
+	t.Helper()
+	check.For(t, 5*time.Second, 5*time.Millisecond, func() error {
+		if st := h.Stats(); !ok(st) {
+			return fmt.Errorf("stats %+v", st)
+		}
+		return nil
+	})
+}
