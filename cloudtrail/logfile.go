@@ -145,6 +145,7 @@ func (lr *LogReader) start() error {
 	}
 	lr.lines = &lineCounter{r: content}
 	lr.dec = json.NewDecoder(lr.lines)
+	lr.lines.consumed = lr.dec.InputOffset
 	lr.dec.UseNumber()
 	if !lr.dec.More() {
 		if lr.lines.eof {
@@ -326,10 +327,11 @@ func tokenKind(tok json.Token) string {
 // begin in the part the decoder has read but not yet consumed, so that an
 // offset can be turned into a line and column without keeping the file.
 type lineCounter struct {
-	r    io.Reader
-	read int64 // bytes read so far
-	eof  bool
-	err  error
+	r        io.Reader
+	consumed func() int64 // the decoder's InputOffset
+	read     int64        // bytes read so far
+	eof      bool
+	err      error
 
 	base      int64   // offsets below base are folded into lines/lastStart
 	lines     int     // newlines before base
@@ -338,6 +340,11 @@ type lineCounter struct {
 }
 
 func (c *lineCounter) Read(p []byte) (int, error) {
+	if c.consumed != nil {
+		// The decoder is refilling: what it consumed is no longer needed,
+		// so the table stays as small as the decoder's buffer.
+		c.advance(c.consumed())
+	}
 	n, err := c.r.Read(p)
 	for i, b := 0, p[:n]; ; {
 		j := bytes.IndexByte(b[i:], '\n')

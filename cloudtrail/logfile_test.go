@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -222,6 +223,40 @@ func TestLogReaderBoundedMemory(t *testing.T) {
 	}
 	if got, want := count, n; got != want {
 		t.Errorf("records: got %d, want %d", got, want)
+	}
+}
+
+func TestLogReaderBoundedLineTable(t *testing.T) {
+	// A pretty-printed file: the table of line starts holds only the
+	// lines of what the decoder has buffered, not the file's.
+	const n = 20000
+	var b strings.Builder
+	b.WriteString("{\n  \"Records\": [\n")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(",\n")
+		}
+		fmt.Fprintf(&b, "    {\n      \"eventVersion\": \"1.08\",\n      \"eventID\": \"%d\"\n    }", i)
+	}
+	b.WriteString("\n  ]\n}\n\n x")
+	lr := NewLogReader(strings.NewReader(b.String()))
+	var err error
+	count := 0
+	for ; err == nil; count++ {
+		_, err = lr.Next()
+		if got := len(lr.lines.newlines); got > 10000 {
+			t.Fatalf("line table holds %d entries", got)
+		}
+	}
+	if got, want := count-1, n; got != want {
+		t.Errorf("records: got %d, want %d", got, want)
+	}
+	var le *LogError
+	if !errors.As(err, &le) {
+		t.Fatalf("got %v, want a *LogError", err)
+	}
+	if got, want := [2]int{le.Line, le.Column}, [2]int{2 + 4*n + 4, 2}; got != want {
+		t.Errorf("at %d:%d, want %d:%d", got[0], got[1], want[0], want[1])
 	}
 }
 
