@@ -32,6 +32,14 @@
 // the journal's removal writes that batch again on the next start: the
 // copy is at least once, never less.
 //
+// The cost of the fsync, measured with BenchmarkAdd on a shared 2-core
+// machine: one goroutine adding alone waits for its own fsync (about
+// 3,000 records/s); many goroutines adding at once share them (about
+// 30,000 records/s); with NoSync, 45,000 to 60,000 records/s.
+//
+// Run checks every tenth of MaxAge (at most every 30 seconds), so a
+// record waits at most MaxAge and one such step for its log file.
+//
 // # Digests
 //
 // Each (account, region) has a chain of digests for the trail. At the first
