@@ -29,12 +29,19 @@ type ingestCounts struct {
 // already on the bus, or were refused (with why, for the first refusal).
 type putRecords func(ctx context.Context, recs []json.RawMessage) (put, dup, refused int, why string, err error)
 
-// ingester puts the records of CloudTrail log files on a bus.
+// ingester puts the records of CloudTrail log files on a bus: a few
+// workers read files and cut their records into batches, more senders put
+// the batches. Every put waits for a synced write on the server, so
+// throughput comes from having many batches in flight, which the server
+// writes together (group commit).
 type ingester struct {
 	put      putRecords
 	batch    int
+	senders  int // batches in flight; 16 when 0
 	stderr   io.Writer
 	progress bool // redraw a progress line (stderr is a terminal)
+
+	batches chan []json.RawMessage // to the senders, during run
 
 	mu     sync.Mutex
 	counts ingestCounts
@@ -90,9 +97,13 @@ func (in *ingester) file(ctx context.Context, path string) error {
 		if len(batch) == 0 {
 			return nil
 		}
-		err := in.send(ctx, batch)
-		batch = batch[:0]
-		return err
+		select {
+		case in.batches <- batch:
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+		batch = nil
+		return nil
 	}
 	for {
 		rec, err := lr.Next()
@@ -220,40 +231,56 @@ func (in *ingester) summary() string {
 	return s
 }
 
-// run ingests the files of paths, with several files in flight.
-func (in *ingester) run(ctx context.Context, files []string, workers int) error {
-	work := make(chan string)
-	var wg sync.WaitGroup
-	errs := make(chan error, workers)
-	for range workers {
-		wg.Go(func() {
-			for path := range work {
-				if err := in.file(ctx, path); err != nil {
-					errs <- err
-					return
+// run ingests the files, with several files read and many batches sent
+// at once. It stops at the first error no retry can cure.
+func (in *ingester) run(parent context.Context, files []string, workers int) error {
+	ctx, cancel := context.WithCancelCause(parent)
+	defer cancel(nil)
+	senders := in.senders
+	if senders == 0 {
+		senders = 16
+	}
+	in.batches = make(chan []json.RawMessage, senders)
+	var sending sync.WaitGroup
+	for range senders {
+		sending.Go(func() {
+			for b := range in.batches {
+				if ctx.Err() != nil {
+					continue // drain
+				}
+				if err := in.send(ctx, b); err != nil {
+					cancel(err)
 				}
 			}
 		})
 	}
-	var err error
+	work := make(chan string)
+	var reading sync.WaitGroup
+	for range workers {
+		reading.Go(func() {
+			for path := range work {
+				if err := in.file(ctx, path); err != nil {
+					cancel(err)
+				}
+			}
+		})
+	}
 feed:
 	for _, f := range files {
 		select {
 		case work <- f:
-		case err = <-errs:
-			break feed
 		case <-ctx.Done():
-			err = ctx.Err()
 			break feed
 		}
 	}
 	close(work)
-	wg.Wait()
-	close(errs)
-	if err == nil {
-		err = <-errs
+	reading.Wait()
+	close(in.batches)
+	sending.Wait()
+	if err := context.Cause(ctx); err != nil && parent.Err() == nil {
+		return err
 	}
-	return err
+	return parent.Err()
 }
 
 // follow watches paths for new log files and ingests each once it has

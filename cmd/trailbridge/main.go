@@ -24,6 +24,7 @@ func commands() []command {
 		{"serve", "run the API, the router and the schedules on JetStream", serveCommand},
 		{"ingest", "put the records of CloudTrail log files on a bus, once each", ingestCommand},
 		{"test-event-pattern", "check whether an event matches an event pattern", testEventPatternCommand},
+		{"verify-logs", "check a compliance copy's log files against its digests", verifyLogsCommand},
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 
 	tb "github.com/trailbridge/trailbridge"
 	"github.com/trailbridge/trailbridge/awsapi"
+	"github.com/trailbridge/trailbridge/compliance"
 	"github.com/trailbridge/trailbridge/delivery"
 	"github.com/trailbridge/trailbridge/metrics"
 	"github.com/trailbridge/trailbridge/natsjs"
@@ -165,9 +166,12 @@ type app struct {
 	Metrics *metrics.Metrics
 	log     *slog.Logger
 	http    *http.Server
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
-	closed  sync.Once
+	// closers run after the API has stopped, before the engine closes.
+	closers    []func()
+	compliance *compliance.Writer
+	cancel     context.CancelFunc
+	wg         sync.WaitGroup
+	closed     sync.Once
 }
 
 // startApp starts everything serve runs and returns once the API listens.
@@ -225,6 +229,19 @@ func startApp(ctx context.Context, o serveOptions, log *slog.Logger) (*app, erro
 		return fail(err)
 	}
 	eb := &awsapi.EventBridge{Store: a.Config, Resources: a.Config, Events: a.Engine, Place: place, Log: log, Observer: a.Metrics, Seen: seen}
+	if dir := file.Audit.ComplianceDir; dir != "" {
+		w, err := compliance.New(compliance.Config{
+			Dir: dir, Account: place.Account, Region: place.Region,
+			MaxRecords: file.Audit.ComplianceMaxRecords, MaxAge: file.Audit.ComplianceMaxAge,
+			Logger: log.With("component", "compliance"),
+		})
+		if err != nil {
+			return fail(fmt.Errorf("compliance copy: %w", err))
+		}
+		a.compliance = w
+		eb.AuditCopy = w
+		a.wg.Go(func() { w.Run(bg) })
+	}
 	box, err := secretBox(o, file, log)
 	if err != nil {
 		return fail(err)
@@ -345,6 +362,14 @@ func (a *app) Close() {
 		}
 		a.cancel()
 		a.wg.Wait()
+		for _, c := range a.closers {
+			c()
+		}
+		if a.compliance != nil {
+			if err := a.compliance.Close(); err != nil {
+				a.log.Error("compliance copy: close", "err", err)
+			}
+		}
 		if a.Engine != nil {
 			a.Engine.Close()
 		}
