@@ -23,9 +23,11 @@ type HandoffConfig struct {
 	// Capacity bounds the records held in memory on their way to the
 	// spool (default 10,000).
 	Capacity int
-	// MaxSpoolBytes bounds the spool on disk (default 256 MiB). When it is
-	// full the writer waits for the sender to free space, and records
-	// queue in memory until Capacity is reached.
+	// MaxSpoolBytes bounds the records in the spool not yet sent
+	// (default 256 MiB; the disk may hold one more segment of sent
+	// records, at most an eighth of it). When it is full the writer waits
+	// for the sender, and records queue in memory until Capacity is
+	// reached.
 	MaxSpoolBytes int64
 	// Logger receives the hand-off's warnings (default slog.Default()).
 	Logger *slog.Logger
@@ -69,6 +71,7 @@ type Handoff struct {
 	open      uint64        // id of the segment being written; 0 when none
 	openSize  int64         // synced bytes of the open segment
 	bytes     int64         // bytes of all segments
+	acked     int64         // bytes of the oldest segment already sent
 	nextID    uint64
 	notify    chan struct{} // new durable records, for the sender
 	space     chan struct{} // a segment was deleted, for the writer
@@ -220,7 +223,7 @@ func (h *Handoff) enqueueReserved(j job) {
 func (h *Handoff) spoolFull() bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.bytes >= h.maxSpool
+	return h.bytes-h.acked >= h.maxSpool
 }
 
 // drop counts lost records and logs them at most every dropLogEvery.

@@ -252,3 +252,38 @@ func TestFramesRoundTrip(t *testing.T) {
 		t.Errorf("%d bytes left", len(b))
 	}
 }
+
+func TestFullSpoolRefusesFailClosedCalls(t *testing.T) {
+	sink := &memSink{}
+	sink.fail.Store(true)
+	h := runHandoff(t, HandoffConfig{Sink: sink, MaxSpoolBytes: 1})
+	rec, err := NewRecorder(Config{EventSource: "orders.example.com", FailClosed: true, Logger: quietLogger()}, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(rec.Middleware(ordersAPI()))
+	defer srv.Close()
+	get := func() int {
+		resp, err := http.Get(srv.URL + "/orders/o-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got, want := get(), http.StatusOK; got != want {
+		t.Fatalf("first call: status %d, want %d", got, want)
+	}
+	waitStats(t, h, func(st Stats) bool { return st.Spooled == 1 })
+	if got, want := get(), http.StatusServiceUnavailable; got != want {
+		t.Errorf("with the spool full: status %d, want %d", got, want)
+	}
+	sink.fail.Store(false)
+	sink.waitFor(t, 1)
+	check.For(t, 5*time.Second, 5*time.Millisecond, func() error {
+		if got := get(); got != http.StatusOK {
+			return fmt.Errorf("status %d once the spool drained", got)
+		}
+		return nil
+	})
+}

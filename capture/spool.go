@@ -411,6 +411,10 @@ func (h *Handoff) sendLoop(ctx context.Context) {
 					return
 				}
 				off = next
+				h.mu.Lock()
+				h.acked = off
+				h.mu.Unlock()
+				signal(h.space)
 				buf = nil // the sink may still hold the records
 				continue
 			}
@@ -456,6 +460,9 @@ func (h *Handoff) removeSegment(id uint64) {
 	h.mu.Lock()
 	for i, s := range h.segs {
 		if s.id == id {
+			if i == 0 {
+				h.acked = 0
+			}
 			h.bytes -= s.size
 			h.segs = slices.Delete(h.segs, i, i+1)
 			break
