@@ -34,6 +34,7 @@ type runInstancesInput struct {
 	MinCount          *int               `json:"MinCount"`
 	MaxCount          *int               `json:"MaxCount"`
 	TagSpecifications []tagSpecification `json:"TagSpecifications" query:"TagSpecification"`
+	ClientToken       string             `json:"ClientToken"`
 	DryRun            bool               `json:"DryRun"`
 }
 
@@ -56,6 +57,7 @@ type instanceShape struct {
 	InstanceType string         `json:"InstanceType" xml:"instanceType"`
 	LaunchTime   awsTime        `json:"LaunchTime" xml:"launchTime"`
 	Placement    placementShape `json:"Placement" xml:"placement"`
+	ClientToken  string         `json:"ClientToken,omitempty" xml:"clientToken,omitempty"`
 	Tags         []ec2Tag       `json:"Tags,omitempty" xml:"tagSet>item,omitempty"`
 }
 
@@ -63,6 +65,7 @@ func (i *Instance) shape(state string) instanceShape {
 	s := instanceShape{
 		InstanceId: i.ID, ImageId: i.ImageID, State: stateOf(state), InstanceType: i.Type,
 		LaunchTime: awsTime(i.Launched), Placement: placementShape{AvailabilityZone: i.Region + "a", Tenancy: "default"},
+		ClientToken: i.ClientToken,
 	}
 	for _, t := range i.Tags {
 		s.Tags = append(s.Tags, ec2Tag(t))
@@ -86,8 +89,19 @@ func dryRun() error {
 }
 
 // runInstances launches MaxCount instances (the demo always has room for
-// them, up to its limit), tagged with the instance tag specifications.
+// them, up to its limit), tagged with the instance tag specifications. A
+// call with the ClientToken of an earlier one (the aws CLI and the SDKs
+// send a random one) answers that call's reservation again, launching
+// nothing.
 func (c *Cloud) runInstances(cl *call, in *runInstancesInput) (*reservationShape, error) {
+	if len(in.ClientToken) > 64 {
+		return nil, errorf(http.StatusBadRequest, "InvalidParameterValue", "Value (%s) for parameter clientToken is invalid. Must be at most 64 characters", in.ClientToken)
+	}
+	if in.ClientToken != "" && !in.DryRun {
+		if out := c.reservationByToken(cl.region, in.ClientToken); out != nil {
+			return out, nil
+		}
+	}
 	switch {
 	case in.ImageId == "":
 		return nil, missingParameter("ImageId")
@@ -134,12 +148,33 @@ func (c *Cloud) runInstances(cl *call, in *runInstancesInput) (*reservationShape
 		i := &Instance{
 			ID: c.hexID("i-"), ReservationID: out.ReservationId, Region: cl.region,
 			ImageID: in.ImageId, Type: typ, State: StateRunning, Launched: cl.now, Tags: slices.Clone(tags),
-			seq: len(c.instances),
+			ClientToken: in.ClientToken, seq: len(c.instances),
 		}
 		c.instances[i.ID] = i
 		out.Instances = append(out.Instances, i.shape(StatePending))
 	}
 	return out, nil
+}
+
+// reservationByToken is the reservation launched in region with
+// ClientToken token, its instances in their current states; nil if there
+// is none.
+func (c *Cloud) reservationByToken(region, token string) *reservationShape {
+	var insts []*Instance
+	for _, i := range c.instances {
+		if i.Region == region && i.ClientToken == token {
+			insts = append(insts, i)
+		}
+	}
+	if len(insts) == 0 {
+		return nil
+	}
+	slices.SortFunc(insts, func(a, b *Instance) int { return a.seq - b.seq })
+	out := &reservationShape{ReservationId: insts[0].ReservationID, OwnerId: c.account, Groups: []struct{}{}}
+	for _, i := range insts {
+		out.Instances = append(out.Instances, i.shape(i.State))
+	}
+	return out
 }
 
 type instanceIDsInput struct {
@@ -250,9 +285,14 @@ type describeInstancesOutput struct {
 }
 
 // matches says whether i passes f: the demo knows the filters
-// instance-id, instance-state-name, tag-key and tag:KEY.
+// client-token, instance-id, instance-state-name, reservation-id, tag-key
+// and tag:KEY.
 func (f filter) matches(i *Instance) (bool, error) {
 	switch {
+	case f.Name == "client-token":
+		return i.ClientToken != "" && slices.Contains(f.Values, i.ClientToken), nil
+	case f.Name == "reservation-id":
+		return slices.Contains(f.Values, i.ReservationID), nil
 	case f.Name == "instance-id":
 		return slices.Contains(f.Values, i.ID), nil
 	case f.Name == "instance-state-name":

@@ -75,3 +75,17 @@ func instanceIDs(t *testing.T, body []byte) (string, string) {
 	}
 	return out.Instances[0].InstanceId, out.Instances[1].InstanceId
 }
+
+// instanceIDsOf are the instance IDs of a RunInstances answer.
+func instanceIDsOf(t *testing.T, body []byte) []string {
+	t.Helper()
+	var out struct{ Instances []struct{ InstanceId string } }
+	if err := json.Unmarshal(body, &out); err != nil {
+		t.Fatalf("RunInstances answer %s: %v", body, err)
+	}
+	var ids []string
+	for _, i := range out.Instances {
+		ids = append(ids, i.InstanceId)
+	}
+	return ids
+}

@@ -191,3 +191,38 @@ func TestJSONProtocol(t *testing.T) {
 		}
 	})
 }
+
+func TestRunInstancesClientToken(t *testing.T) {
+	c := newTestCloud()
+	const run = `{"ImageId":"ami-0abc","MinCount":1,"MaxCount":1,"ClientToken":"tok-1"}`
+	first := callJSON(t, c, "us-east-1", "AmazonEC2.RunInstances", run)
+	if first.Code != 200 {
+		t.Fatalf("RunInstances: %d %s", first.Code, first.Body)
+	}
+	id := instanceIDsOf(t, first.Body.Bytes())[0]
+	callJSON(t, c, "us-east-1", "AmazonEC2.StopInstances", `{"InstanceIds":["`+id+`"]}`)
+
+	t.Run("same token again: the same reservation, nothing launched", func(t *testing.T) {
+		again := callJSON(t, c, "us-east-1", "AmazonEC2.RunInstances", run)
+		if got := instanceIDsOf(t, again.Body.Bytes()); !slices.Equal(got, []string{id}) {
+			t.Errorf("instances: got %v, want [%s]", got, id)
+		}
+		if got, want := len(c.Instances()), 1; got != want {
+			t.Errorf("instances in the cloud: got %d, want %d", got, want)
+		}
+	})
+	t.Run("same token in another region: launched", func(t *testing.T) {
+		other := callJSON(t, c, "eu-west-1", "AmazonEC2.RunInstances", run)
+		if got := instanceIDsOf(t, other.Body.Bytes()); len(got) != 1 || got[0] == id {
+			t.Errorf("instances: got %v, want a new one", got)
+		}
+	})
+	t.Run("client-token filter: the token's instances", func(t *testing.T) {
+		w := callJSON(t, c, "us-east-1", "AmazonEC2.DescribeInstances", `{"Filters":[{"Name":"client-token","Values":["tok-1"]}]}`)
+		want := `{"Reservations":[{"ReservationId":"r-0e220a8397b1dcdaf","OwnerId":"000000000000","Groups":[],"Instances":[{"InstanceId":"` + id +
+			`","ImageId":"ami-0abc","State":{"Code":80,"Name":"stopped"},"InstanceType":"m1.small","LaunchTime":1741082400,"Placement":{"AvailabilityZone":"us-east-1a","Tenancy":"default"},"ClientToken":"tok-1"}]}]}`
+		if got := w.Body.String(); got != want {
+			t.Errorf("answer:\n got %s\nwant %s", got, want)
+		}
+	})
+}

@@ -84,7 +84,7 @@ func TestQueryIAM(t *testing.T) {
 	t.Run("AttachUserPolicy: no result element", func(t *testing.T) {
 		w := callQuery(t, c, "iam", "us-east-1", "Action=AttachUserPolicy&Version=2010-05-08&UserName=carol&PolicyArn=arn%3Aaws%3Aiam%3A%3Aaws%3Apolicy%2FReadOnlyAccess")
 		var got struct {
-			XMLName   xml.Name `xml:"AttachUserPolicyResponse"`
+			XMLName   xml.Name  `xml:"AttachUserPolicyResponse"`
 			Result    *struct{} `xml:"AttachUserPolicyResult"`
 			RequestID string    `xml:"ResponseMetadata>RequestId"`
 		}
@@ -103,7 +103,7 @@ func TestQueryIAM(t *testing.T) {
 		w := httptest.NewRecorder()
 		c.ServeHTTP(w, r)
 		var got struct {
-			Policies []struct{ PolicyName, PolicyArn string } `xml:"ListAttachedUserPoliciesResult>AttachedPolicies>member"`
+			Policies  []struct{ PolicyName, PolicyArn string } `xml:"ListAttachedUserPoliciesResult>AttachedPolicies>member"`
 			Truncated bool                                     `xml:"ListAttachedUserPoliciesResult>IsTruncated"`
 		}
 		decodeXML(t, w, &got)
@@ -309,8 +309,8 @@ func TestQueryRDS(t *testing.T) {
 	const ns = "http://rds.amazonaws.com/doc/2014-10-31/"
 	type snapshot struct {
 		DBSnapshotIdentifier, DBInstanceIdentifier, Status, DBSnapshotArn, SnapshotCreateTime, SourceRegion string
-		SourceDBSnapshotIdentifier                                                                           string
-		Tags                                                                                                 []xmlTag `xml:"TagList>Tag"`
+		SourceDBSnapshotIdentifier                                                                          string
+		Tags                                                                                                []xmlTag `xml:"TagList>Tag"`
 	}
 
 	t.Run("CreateDBSnapshot: the snapshot, creating", func(t *testing.T) {

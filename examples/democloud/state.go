@@ -82,6 +82,7 @@ type Instance struct {
 	State         string
 	Launched      time.Time
 	Tags          []Tag
+	ClientToken   string // RunInstances' idempotency token
 
 	seq int // launch order
 }

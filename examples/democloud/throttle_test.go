@@ -15,8 +15,8 @@ func TestThrottle(t *testing.T) {
 	)
 	type call struct {
 		target, in, header, key string
-		status                 int
-		want                   string // the answer; "" for any success
+		status                  int
+		want                    string // the answer; "" for any success
 	}
 	createUser := func(name string, status int, want string) call {
 		return call{target: "AWSIdentityManagementV20100508.CreateUser", in: `{"UserName":"` + name + `"}`, status: status, want: want}
