@@ -63,20 +63,6 @@ func (e *event) region() string {
 	return str(field(e.envelope, "region"))
 }
 
-// account is the account that received the record.
-func (e *event) account() string {
-	for _, v := range []any{
-		field(e.detail, "recipientAccountId"),
-		path(e.detail, "userIdentity", "accountId"),
-		field(e.envelope, "account"),
-	} {
-		if s := str(v); s != "" {
-			return s
-		}
-	}
-	return ""
-}
-
 func (e *event) params() map[string]any   { return obj(field(e.detail, "requestParameters")) }
 func (e *event) response() map[string]any { return obj(field(e.detail, "responseElements")) }
 

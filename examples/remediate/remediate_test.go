@@ -300,6 +300,18 @@ func TestStopUntagged(t *testing.T) {
 			},
 		},
 		{
+			name: "query-protocol record, answer summarised: found by client token, both stopped",
+			file: "run-instances-query.json", tags: []map[string]string{{"Key": "owner", "Value": "intern"}},
+			wantStopped: []bool{true, true},
+			wantReason:  "$INSTANCE_1 lacks cost-center; $INSTANCE_2 lacks cost-center: stopped",
+			wantCalls: func(ids []string) []Call {
+				return []Call{
+					{Operation: "DescribeInstances", Region: "us-east-1", Resources: ids},
+					{Operation: "StopInstances", Region: "us-east-1", Resources: ids},
+				}
+			},
+		},
+		{
 			name: "one of them terminated since: the other stopped",
 			file: "run-instances.json", tags: []map[string]string{{"Key": "owner", "Value": "intern"}},
 			stopFirst: true, wantStopped: []bool{false, true},
@@ -321,12 +333,13 @@ func TestStopUntagged(t *testing.T) {
 			d.do(t, "ec2", "us-east-1", "RunInstances", map[string]any{
 				"ImageId": "ami-0abcdef1234567890", "InstanceType": "t3.micro", "MinCount": 2, "MaxCount": 2,
 				"TagSpecifications": []any{map[string]any{"ResourceType": "instance", "Tags": tc.tags}},
+				"ClientToken":       "tok-cli",
 			}, &res)
 			ids := []string{res.Instances[0].InstanceId, res.Instances[1].InstanceId}
 			if tc.stopFirst {
 				d.do(t, "ec2", "us-east-1", "TerminateInstances", map[string]any{"InstanceIds": ids[:1]}, nil)
 			}
-			repl := map[string]string{"$RESERVATION": res.ReservationId, "$INSTANCE_1": ids[0], "$INSTANCE_2": ids[1]}
+			repl := map[string]string{"$RESERVATION": res.ReservationId, "$INSTANCE_1": ids[0], "$INSTANCE_2": ids[1], "$TOKEN": "tok-cli"}
 			got, err := d.run(t, "stop-untagged", tc.file, repl, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -382,9 +395,18 @@ func TestCopySnapshot(t *testing.T) {
 		{
 			name: "record without the ARN, dbSnapshotIdentifier spelling: copied to the DR region",
 			file: func(t *testing.T) string {
-				return withDetail(t, "create-db-snapshot.json", "requestParameters", map[string]any{"dbSnapshotIdentifier": "orders-nightly", "dbInstanceIdentifier": "orders"})
+				return withDetail(t, "create-db-snapshot-query.json", "requestParameters", map[string]any{"dbSnapshotIdentifier": "orders-nightly", "dbInstanceIdentifier": "orders"})
 			},
-			want: copied,
+			want: Result{Function: "copy-snapshot", Acted: true,
+				Reason: "snapshot orders-nightly copied from us-east-1 to eu-west-1 as orders-nightly-dr",
+				Calls:  []Call{{Operation: "CopyDBSnapshot", Region: "eu-west-1", Resources: []string{"orders-nightly", "orders-nightly-dr"}}}},
+		},
+		{
+			name: "record of a query-protocol call, answer summarised: copied by identifier and source region",
+			file: func(t *testing.T) string { return "create-db-snapshot-query.json" },
+			want: Result{Function: "copy-snapshot", Acted: true,
+				Reason: "snapshot orders-nightly copied from us-east-1 to eu-west-1 as orders-nightly-dr",
+				Calls:  []Call{{Operation: "CopyDBSnapshot", Region: "eu-west-1", Resources: []string{"orders-nightly", "orders-nightly-dr"}}}},
 		},
 		{
 			name: "copied already (a second delivery): nothing to do", before: true,
@@ -524,5 +546,18 @@ func TestRunThroughThrottling(t *testing.T) {
 	}
 	if u, _ := d.cloud.User("backdoor"); !u.Disabled() {
 		t.Errorf("user not disabled: %+v", u)
+	}
+}
+
+func TestStopUntaggedTokenWithoutInstances(t *testing.T) {
+	d := startDemo(t)
+	got, err := d.run(t, "stop-untagged", "run-instances-query.json", map[string]string{"$TOKEN": "tok-none"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Result{Function: "stop-untagged", Reason: "no instance launched with client token tok-none exists",
+		Calls: []Call{{Operation: "DescribeInstances", Region: "us-east-1", Resources: []string{}}}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("result:\n got %+v\nwant %+v", got, want)
 	}
 }
