@@ -237,4 +237,3 @@ func TestCapturedRecords(t *testing.T) {
 		}
 	})
 }
-
