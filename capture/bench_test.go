@@ -2,6 +2,7 @@ package capture
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -21,10 +22,10 @@ type discardSink struct{}
 
 func (discardSink) Put(context.Context, []Captured) error { return nil }
 
-const (
-	benchClients = 8
-	benchBody    = `{"item":"book","qty":2,"note":"leave at the door"}`
-)
+const benchBody = `{"item":"book","qty":2,"note":"leave at the door"}`
+
+// benchClients is the number of concurrent keep-alive clients.
+var benchClients = flag.Int("clients", 8, "concurrent clients of BenchmarkProxyOverhead*")
 
 // benchSetup starts the upstream, a plain reverse proxy and a capturing
 // proxy (with its spool on disk and a sink that accepts everything), and
@@ -92,14 +93,14 @@ func (l load) pct(p float64) time.Duration {
 
 func (l load) rate() float64 { return float64(len(l.lat)) / l.elapsed.Seconds() }
 
-// runLoad sends n POSTs to base/orders from benchClients keep-alive
+// runLoad sends n POSTs to base/orders from *benchClients keep-alive
 // clients at once.
 func runLoad(b *testing.B, client *http.Client, base string, n int) load {
 	var next atomic.Int64
-	lats := make([][]time.Duration, benchClients)
+	lats := make([][]time.Duration, *benchClients)
 	var wg sync.WaitGroup
 	start := time.Now()
-	for i := range benchClients {
+	for i := range *benchClients {
 		wg.Go(func() {
 			for next.Add(1) <= int64(n) {
 				t0 := time.Now()
@@ -124,7 +125,7 @@ func runLoad(b *testing.B, client *http.Client, base string, n int) load {
 
 func benchClient() *http.Client {
 	t := NewTransport()
-	t.MaxIdleConnsPerHost = benchClients * 2
+	t.MaxIdleConnsPerHost = *benchClients * 2
 	return &http.Client{Transport: t}
 }
 
@@ -188,7 +189,7 @@ func BenchmarkProxyOverheadSideBySide(b *testing.B) {
 	b.ReportMetric(100*c.rate()/d.rate(), "capture/direct-%")
 	b.ReportMetric(100*c.rate()/p.rate(), "capture/plain-%")
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "\n%-14s %10s %10s %12s\n", "variant", "p50 µs", "p99 µs", "req/s")
+	fmt.Fprintf(&sb, "\n%d clients, %d requests per variant\n%-14s %10s %10s %12s\n", *benchClients, len(d.lat), "variant", "p50 µs", "p99 µs", "req/s")
 	for _, v := range variants {
 		l := res[v]
 		fmt.Fprintf(&sb, "%-14s %10.1f %10.1f %12.0f\n", v, float64(l.pct(0.5).Nanoseconds())/1e3, float64(l.pct(0.99).Nanoseconds())/1e3, l.rate())

@@ -193,3 +193,27 @@ func TestSourceIP(t *testing.T) {
 		})
 	}
 }
+
+func TestAbortedCallIsRecorded(t *testing.T) {
+	sink := &memSink{}
+	h := runHandoff(t, HandoffConfig{Sink: sink})
+	rec, err := NewRecorder(Config{EventSource: "orders.example.com", Logger: quietLogger()}, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(rec.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusOK)
+		_, _ = io.WriteString(w, "partial")
+		panic(http.ErrAbortHandler)
+	})))
+	srv.Config.ErrorLog = nil
+	defer srv.Close()
+	if resp, err := http.Get(srv.URL + "/downloads/big"); err == nil {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	got := sink.waitFor(t, 1)[0]
+	if got["eventName"] != "GetDownloadsBig" || got["errorCode"] != nil {
+		t.Errorf("record %v: want GetDownloadsBig without error (the status was sent)", got)
+	}
+}

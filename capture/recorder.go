@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"runtime/debug"
 	"sync"
 	"time"
 )
@@ -31,7 +32,7 @@ type Config struct {
 	Account string
 	// Namer names non-AWS calls (a *Routes, e.g. from NewRoutes or
 	// RoutesFromOpenAPI); calls it does not know, or all calls when it is
-	// nil, are named by FallbackName.
+	// nil, are named by FallbackName. AWS mode does not use it.
 	Namer Namer
 	// AWS turns on AWS mode: eventSource, eventName, awsRegion and the
 	// access key come from each request's SigV4 credential scope,
@@ -73,7 +74,6 @@ type Recorder struct {
 	source  string
 	maxBody int
 	namer   Namer
-	account string
 }
 
 // NewRecorder makes a Recorder that emits through h.
@@ -135,21 +135,36 @@ func (rec *Recorder) serve(w http.ResponseWriter, r *http.Request, next http.Han
 	}
 	cw := &c.writer
 	cw.w, cw.c = w, c
-	enqueued := false
+	served := false
 	defer func() {
-		if !enqueued { // next panicked: keep the reservation honest
-			if rec.cfg.FailClosed {
-				h.release()
-			}
+		if served {
+			return
 		}
+		// The handler panicked; a proxy does so (http.ErrAbortHandler) when
+		// the client goes away mid-answer. The call happened: record it,
+		// then let net/http deal with the panic.
+		p := recover()
+		if p != http.ErrAbortHandler {
+			rec.logger.Error("capture: handler panicked", "method", r.Method, "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
+		}
+		if c.status == 0 {
+			c.status = http.StatusInternalServerError
+		}
+		rec.emit(c)
+		panic(p)
 	}()
 	next.ServeHTTP(cw, r)
+	served = true
+	rec.emit(c)
+}
+
+// emit hands a finished call to the hand-off.
+func (rec *Recorder) emit(c *call) {
 	c.finish()
-	enqueued = true
 	if rec.cfg.FailClosed {
-		h.enqueueReserved(job{c: c})
+		rec.handoff.enqueueReserved(job{c: c})
 	} else {
-		h.enqueue(job{c: c})
+		rec.handoff.enqueue(job{c: c})
 	}
 }
 
