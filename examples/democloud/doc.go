@@ -25,6 +25,8 @@
 // AWS has no "disabled" IAM user: console access is taken away by
 // deleting the login profile, which the demo records (LoginDisabled), and
 // everything else by attaching AWSDenyAll; User.Disabled reports either.
+// RunInstances honours ClientToken (the aws CLI and the SDKs send a random
+// one): a second call with the token answers the first one's reservation.
 // Instances are pending in RunInstances' answer and running from then on;
 // StopInstances and TerminateInstances answer stopping and shutting-down
 // and leave them stopped and terminated. Snapshots are likewise available

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,16 +37,17 @@ func (e *APIError) Error() string {
 
 // hasCode says whether err is an APIError with one of codes.
 func hasCode(err error, codes ...string) bool {
+	c := codeOf(err)
+	return c != "" && slices.Contains(codes, c)
+}
+
+// codeOf is err's APIError code, or "".
+func codeOf(err error) string {
 	var e *APIError
-	if !errors.As(err, &e) {
-		return false
+	if errors.As(err, &e) {
+		return e.Code
 	}
-	for _, c := range codes {
-		if e.Code == c {
-			return true
-		}
-	}
-	return false
+	return ""
 }
 
 // client calls the demo API in AWS JSON 1.1, signing with SigV4.

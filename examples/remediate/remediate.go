@@ -58,9 +58,9 @@ func Names() []string {
 	return names
 }
 
-// DefaultRequiredTags are the tags stop-untagged requires when
+// defaultRequiredTags are the tags stop-untagged requires when
 // REQUIRED_TAGS is not set.
-var DefaultRequiredTags = []string{"owner", "cost-center"}
+var defaultRequiredTags = []string{"owner", "cost-center"}
 
 // Run runs the function called name on the EventBridge event (an "AWS API
 // Call via CloudTrail" envelope, or a bare CloudTrail record) read from
@@ -137,7 +137,7 @@ func newConfig(env func(string) string) (*config, error) {
 	cfg.allowed = splitList(env("ALLOWED_PRINCIPALS"))
 	cfg.requiredTags = splitList(env("REQUIRED_TAGS"))
 	if len(cfg.requiredTags) == 0 {
-		cfg.requiredTags = DefaultRequiredTags
+		cfg.requiredTags = defaultRequiredTags
 	}
 	return cfg, nil
 }
@@ -264,7 +264,7 @@ func revertBucketPolicy(ctx context.Context, cfg *config, e *event, res *Result)
 	var cur struct{ Policy string }
 	err = cfg.client.call(ctx, "s3", region, "GetBucketPolicy", map[string]string{"Bucket": bucket}, &cur)
 	if hasCode(err, "NoSuchBucket", "NoSuchBucketPolicy") {
-		res.Calls = append(res.Calls, Call{Operation: "GetBucketPolicy", Region: region, Resources: []string{bucket}, Error: err.(*APIError).Code})
+		res.Calls = append(res.Calls, Call{Operation: "GetBucketPolicy", Region: region, Resources: []string{bucket}, Error: codeOf(err)})
 		res.Reason = fmt.Sprintf("bucket %s has no policy any more", bucket)
 		return nil
 	}
@@ -403,7 +403,7 @@ func stopUntagged(ctx context.Context, cfg *config, e *event, res *Result) error
 			c := Call{Operation: "StopInstances", Region: region, Resources: []string{id}}
 			err := stop([]string{id})
 			if hasCode(err, "IncorrectInstanceState", "InvalidInstanceID.NotFound") {
-				c.Error, err = err.(*APIError).Code, nil
+				c.Error, err = codeOf(err), nil
 			} else if err == nil {
 				res.Acted = true
 			}
