@@ -68,6 +68,22 @@ func (e *APIError) Retryable() bool {
 	return e.StatusCode >= 500 || e.StatusCode == http.StatusTooManyRequests || retryableCode(e.Code)
 }
 
+// malformed reports whether the request was refused for its content
+// (rather than its credentials or the server's state).
+func (e *APIError) malformed() bool {
+	switch {
+	case e.StatusCode == http.StatusRequestEntityTooLarge:
+		return true
+	case e.StatusCode != http.StatusBadRequest:
+		return false
+	}
+	switch e.Code {
+	case "ValidationException", "SerializationException", "InvalidParameterValue", "InvalidParameterException", "RequestEntityTooLarge":
+		return true
+	}
+	return false
+}
+
 func retryableCode(code string) bool {
 	switch code {
 	case "InternalFailure", "InternalException", "InternalError", "ServiceUnavailable", "ServiceUnavailableException",
@@ -191,9 +207,12 @@ func (c *Client) put(ctx context.Context, body []byte) (*PutAuditRecordsResult, 
 // to deduplicate (a batch may be offered again after a failure). A
 // request that fails, or any record failing with a retryable code
 // (InternalFailure, ThrottlingException, …), fails the batch, which the
-// hand-off offers again; records failing with any other code are
-// dropped, logged and counted in Rejected. It is safe for concurrent
-// use.
+// hand-off offers again; records failing with any other code, and
+// records the server refuses as malformed (400 ValidationException…,
+// found by putting a refused batch one record at a time), are dropped,
+// logged and counted in Rejected. Refused credentials fail the batch:
+// records wait in the spool until the configuration is fixed. It is
+// safe for concurrent use.
 type APISink struct {
 	Client *Client
 	Logger *slog.Logger // default slog.Default()
@@ -207,6 +226,21 @@ func (s *APISink) Put(ctx context.Context, batch []Captured) error {
 		return errNoClient
 	}
 	res, err := s.Client.PutAuditRecords(ctx, batch, true)
+	var apiErr *APIError
+	if errors.As(err, &apiErr) && apiErr.malformed() {
+		// Some record makes the request itself invalid: put them one by
+		// one so that only the bad ones are dropped.
+		if len(batch) > 1 {
+			for i := range batch {
+				if err := s.Put(ctx, batch[i:i+1]); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		s.reject(batch[0], apiErr.Code, apiErr.Message)
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -222,17 +256,21 @@ func (s *APISink) Put(ctx context.Context, batch []Captured) error {
 			retry = append(retry, e.ErrorCode)
 			continue
 		}
-		s.rejected.Add(1)
-		logger := s.Logger
-		if logger == nil {
-			logger = slog.Default()
-		}
-		logger.Warn("capture: audit record rejected; dropped", "record", recordID(batch[i].Record), "code", e.ErrorCode, "message", e.ErrorMessage)
+		s.reject(batch[i], e.ErrorCode, e.ErrorMessage)
 	}
 	if len(retry) > 0 {
 		return fmt.Errorf("capture: PutAuditRecords: %d records failed with a retryable error (%s)", len(retry), retry[0])
 	}
 	return nil
+}
+
+func (s *APISink) reject(c Captured, code, msg string) {
+	s.rejected.Add(1)
+	logger := s.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	logger.Warn("capture: audit record rejected; dropped", "record", recordID(c.Record), "code", code, "message", msg)
 }
 
 // Rejected returns the number of records the server refused for good.

@@ -196,3 +196,20 @@ func TestAPISink(t *testing.T) {
 		}
 	})
 }
+
+func TestAPISinkDropsOnlyMalformedRecords(t *testing.T) {
+	c, srv := newAuditClient(t)
+	s := &APISink{Client: c, Logger: quietLogger()}
+	huge := Captured{Record: json.RawMessage(`{"eventID":"huge","pad":"` + strings.Repeat("p", MaxPutBytes) + `"}`)}
+	if err := s.Put(t.Context(), []Captured{entry("ok-1", 0), huge, entry("ok-2", 0)}); err != nil {
+		t.Fatalf("Put: %v", err)
+	}
+	if got, want := s.Rejected(), uint64(1); got != want {
+		t.Errorf("Rejected %d, want %d", got, want)
+	}
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	if !srv.seen["ok-1"] || !srv.seen["ok-2"] {
+		t.Errorf("server holds %v, want ok-1 and ok-2", srv.seen)
+	}
+}
