@@ -144,6 +144,10 @@ func (rec *Recorder) serve(w http.ResponseWriter, r *http.Request, next http.Han
 		// the client goes away mid-answer. The call happened: record it,
 		// then let net/http deal with the panic.
 		p := recover()
+		if p == nil { // runtime.Goexit
+			rec.emit(c)
+			return
+		}
 		if p != http.ErrAbortHandler {
 			rec.logger.Error("capture: handler panicked", "method", r.Method, "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
 		}

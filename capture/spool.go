@@ -141,10 +141,11 @@ func (h *Handoff) buildFrame(dst []byte, j job) (out []byte, ok bool) {
 }
 
 // writeLoop moves the memory queue to the spool until ctx is done. It
-// commits in groups: after a sync it gathers records for up to
-// groupWindow (or writeBatchLimit records) before writing and syncing
-// again, so that a busy spool syncs about 100 times a second whatever
-// the call rate, and an idle one writes a record as soon as it comes.
+// commits in groups: after a sync it lets records gather for up to
+// groupWindow before writing and syncing again (at most writeBatchLimit
+// at a time), so that a busy spool syncs about 100 times a second
+// whatever the call rate, and an idle one writes a record as soon as it
+// comes. The memory queue (Capacity) must hold a window's records.
 func (h *Handoff) writeLoop(ctx context.Context) {
 	w := &segmentWriter{h: h}
 	defer w.close()
@@ -163,17 +164,12 @@ func (h *Handoff) writeLoop(ctx context.Context) {
 			return
 		}
 		if wait := groupWindow - time.Since(lastSync); wait > 0 {
+			// Let the group gather without waking for each record: a send
+			// to the buffered queue wakes no one while nobody receives.
 			timer.Reset(wait)
-		gather:
-			for len(batch) < writeBatchLimit {
-				select {
-				case j := <-h.queue:
-					batch = append(batch, j)
-				case <-timer.C:
-					break gather
-				case <-ctx.Done():
-					break gather
-				}
+			select {
+			case <-timer.C:
+			case <-ctx.Done():
 			}
 			timer.Stop()
 		}
@@ -415,7 +411,7 @@ func (h *Handoff) sendLoop(ctx context.Context) {
 				h.acked = off
 				h.mu.Unlock()
 				signal(h.space)
-				buf = nil // the sink may still hold the records
+				buf, batch = nil, nil // the sink may still hold the records
 				continue
 			}
 		}
