@@ -226,3 +226,14 @@ func TestLowerCamel(t *testing.T) {
 		}
 	}
 }
+
+func TestHideAuth(t *testing.T) {
+	in := json.RawMessage(`{"name":"c","authParameters":{"apiKeyAuthParameters":{"apiKeyName":"x-api-key","apiKeyValue":"s3cret"}}}`)
+	got := string(hideAuth("CreateConnection", in))
+	if strings.Contains(got, "s3cret") || !strings.Contains(got, `"authParameters":"HIDDEN_DUE_TO_SECURITY_REASONS"`) || !strings.Contains(got, `"name":"c"`) {
+		t.Errorf("CreateConnection: %s", got)
+	}
+	if got := string(hideAuth("PutRule", in)); got != string(in) {
+		t.Errorf("PutRule changed: %s", got)
+	}
+}

@@ -70,7 +70,7 @@ func (s *Server) audit(r *http.Request, proto protocol, action, reqID string, c 
 		AWSRegion:          place.Region,
 		SourceIPAddress:    peerIP(r.RemoteAddr),
 		UserAgent:          r.UserAgent(),
-		RequestParameters:  requestParameters(c),
+		RequestParameters:  hideAuth(action, requestParameters(c)),
 		ResponseElements:   json.RawMessage("null"),
 		RequestID:          reqID,
 		EventID:            cloudtrail.NewID(),
@@ -91,6 +91,29 @@ func (s *Server) audit(r *http.Request, proto protocol, action, reqID string, c 
 		rec.TLSDetails = &cloudtrail.TLSDetails{ClientProvidedHostHeader: r.Host}
 	}
 	s.Audit(r.Context(), rec)
+}
+
+// hideAuth hides a connection's authorization parameters whole: they
+// hold its credentials (API key values, passwords, client secrets, and
+// header, query and body parameters marked secret) in members whose names
+// alone do not say so.
+func hideAuth(action string, params json.RawMessage) json.RawMessage {
+	if action != "CreateConnection" && action != "UpdateConnection" {
+		return params
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(params, &m) != nil {
+		return params
+	}
+	if _, ok := m["authParameters"]; !ok {
+		return params
+	}
+	m["authParameters"] = json.RawMessage(`"` + cloudtrail.Hidden + `"`)
+	b, err := json.Marshal(m)
+	if err != nil {
+		return params
+	}
+	return b
 }
 
 // identity is the userIdentity of a verified access key.

@@ -187,3 +187,16 @@ func TestIdentifierIsAsked(t *testing.T) {
 		t.Errorf("Identifier saw body %q, want %q", got, want)
 	}
 }
+
+func TestRedact(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`{"name": "c", "password": "p", "nested": [{"clientSecret": "s", "keyId": "k"}]}`, `{"name":"c","password":"HIDDEN_DUE_TO_SECURITY_REASONS","nested":[{"clientSecret":"HIDDEN_DUE_TO_SECURITY_REASONS","keyId":"k"}]}`},
+		{`null`, `null`},
+		{`{"a":`, `null`},
+		{``, ``},
+	} {
+		if got := string(Redact(json.RawMessage(tc.in))); got != tc.want {
+			t.Errorf("Redact(%s) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}

@@ -320,3 +320,17 @@ func isJSONType(ct string) bool {
 	ct = strings.TrimSpace(strings.ToLower(ct))
 	return strings.HasSuffix(ct, "/json") || strings.HasSuffix(ct, "+json") || strings.HasPrefix(ct, "application/x-amz-json")
 }
+
+// Redact returns a copy of a JSON document, compacted, with the values of
+// sensitive members (see Sensitive) replaced by cloudtrail.Hidden at any
+// depth. What is not valid JSON comes back as null. It is the choke point
+// for records made elsewhere, such as trailbridge's audit of its own API.
+func Redact(doc json.RawMessage) json.RawMessage {
+	if len(doc) == 0 {
+		return doc
+	}
+	if !json.Valid(doc) {
+		return json.RawMessage("null")
+	}
+	return rewrite{}.appendJSON(nil, doc)
+}

@@ -1,23 +1,35 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
 
 	tb "github.com/trailbridge/trailbridge"
 	"github.com/trailbridge/trailbridge/awsapi"
 	"github.com/trailbridge/trailbridge/capture"
+	"github.com/trailbridge/trailbridge/capture/identity"
 	"github.com/trailbridge/trailbridge/capture/k8saudit"
+	"github.com/trailbridge/trailbridge/cloudtrail"
+	"github.com/trailbridge/trailbridge/config"
 )
 
 // localSink puts captured records on a bus in-process, through the same
 // PutAuditRecords the API serves to remote capturers.
 type localSink struct {
-	eb  *awsapi.EventBridge
-	bus string
-	log *slog.Logger
+	eb         *awsapi.EventBridge
+	bus        string
+	detailType string // for records whose capturer chose none; "" derives it from eventType
+	log        *slog.Logger
 }
 
 // Put returns an error when some record could not be stored for a reason
@@ -38,6 +50,8 @@ func (s localSink) Put(ctx context.Context, batch []capture.Captured) error {
 			}
 			if c.DetailType != "" {
 				e.DetailType = &c.DetailType
+			} else if s.detailType != "" {
+				e.DetailType = &s.detailType
 			}
 			in.Entries[i] = e
 		}
@@ -78,4 +92,199 @@ func k8sAuditHandler(f *configFile, eb *awsapi.EventBridge, place tb.Place, log 
 		return nil, fmt.Errorf("config: K8sAudit: %w", err)
 	}
 	return h, nil
+}
+
+// captureIdentity builds the identifiers an interceptor's config declares,
+// tried in order: SigV4, a bearer JWT, HTTP Basic, then any TLS client
+// certificate the listener verified.
+func captureIdentity(ctx context.Context, c config.CaptureIdentity, account string, log *slog.Logger) (capture.Identifier, error) {
+	var ids []identity.Identifier
+	if len(c.AccessKeys) > 0 {
+		cfg := identity.SigV4Config{Account: account}
+		for _, k := range c.AccessKeys {
+			p := identity.Principal{Type: k.Type, Account: k.AccountId, Name: k.UserName, MFA: k.MFAAuthenticated}
+			if k.Type == "AssumedRole" {
+				p.Name, p.Session = k.RoleName, k.SessionName
+				if p.Session == "" {
+					p.Session = k.AccessKeyId
+				}
+			}
+			if p.Name == "" && p.Type != "Root" {
+				p.Name = k.AccessKeyId
+			}
+			cfg.Keys = append(cfg.Keys, identity.AccessKey{ID: k.AccessKeyId, Secret: k.SecretAccessKey, Principal: p})
+		}
+		id, err := identity.NewSigV4(cfg)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	if j := c.Jwt; j != nil {
+		cfg := identity.JWTConfig{Issuer: j.Issuer, Audiences: j.Audience, Secret: j.Secret, JWKSURL: j.JwksUrl,
+			UserNameClaim: j.UserNameClaim, Logger: log}
+		if j.PublicKeyFile != "" {
+			pem, err := os.ReadFile(j.PublicKeyFile)
+			if err != nil {
+				return nil, fmt.Errorf("Jwt.PublicKeyFile: %w", err)
+			}
+			cfg.PublicKeys = string(pem)
+		}
+		id, err := identity.NewJWT(cfg)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	if len(c.BasicUsers) > 0 {
+		cfg := identity.BasicConfig{Account: account}
+		for _, u := range c.BasicUsers {
+			cfg.Users = append(cfg.Users, identity.BasicUser{Name: u.UserName, Password: u.Password})
+		}
+		id, err := identity.NewBasic(cfg)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	certs, err := identity.NewClientCert(identity.ClientCertConfig{Account: account})
+	if err != nil {
+		return nil, err
+	}
+	ids = append(ids, certs)
+	return identity.First(ids...), nil
+}
+
+// startInterceptors runs the capturing proxies the config declares, each
+// on its own listener with its own durable hand-off (a spool under the
+// data folder) to its bus.
+func (a *app) startInterceptors(ctx, bg context.Context, f *configFile, o serveOptions, eb *awsapi.EventBridge, place tb.Place, log *slog.Logger) error {
+	for _, ic := range f.Interceptors {
+		if err := a.startInterceptor(ctx, bg, f, ic, o, eb, place, log); err != nil {
+			return fmt.Errorf("config: %s (interceptor %q): %w", ic.Key, ic.Name, err)
+		}
+	}
+	return nil
+}
+
+func (a *app) startInterceptor(ctx, bg context.Context, f *configFile, ic config.Interceptor, o serveOptions, eb *awsapi.EventBridge, place tb.Place, log *slog.Logger) error {
+	log = log.With("interceptor", ic.Name)
+	upstream, err := url.Parse(ic.Upstream)
+	if err != nil {
+		return err
+	}
+	h, err := capture.NewHandoff(capture.HandoffConfig{
+		Dir:    filepath.Join(o.DataDir, "capture", ic.Name),
+		Sink:   localSink{eb: eb, bus: ic.EventBusName, detailType: ic.DetailType, log: log},
+		Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	a.wg.Go(func() { h.Run(bg) })
+	a.handoffs = append(a.handoffs, namedHandoff{ic.Name, h})
+	rec, err := newRecorder(ctx, f, ic, place.Account, place.Region, h, log)
+	if err != nil {
+		return err
+	}
+	handler, err := rec.Proxy(upstream)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", ic.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	a.wg.Go(func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("interceptor stopped", "err", err)
+		}
+	})
+	a.stoppers = append(a.stoppers, func(ctx context.Context) { srv.Shutdown(ctx) })
+	a.Interceptors = append(a.Interceptors, "http://"+ln.Addr().String())
+	log.Info("interceptor listening", "url", "http://"+ln.Addr().String(), "upstream", upstream.Redacted(), "mode", cmp.Or(ic.Mode, "http"))
+	return nil
+}
+
+// newRecorder builds the recorder an interceptor's config describes:
+// its naming (routes or an OpenAPI document), trusted proxies and
+// identity.
+func newRecorder(ctx context.Context, f *configFile, ic config.Interceptor, account, region string, h *capture.Handoff, log *slog.Logger) (*capture.Recorder, error) {
+	var namer capture.Namer
+	routes := make([]capture.Route, 0, len(ic.Routes))
+	for _, r := range ic.Routes {
+		routes = append(routes, capture.Route{Method: r.Method, Path: r.Path, Name: r.EventName, ReadOnly: r.ReadOnly, DataEvent: r.DataEvent})
+	}
+	if ic.OpenAPI != "" {
+		doc, err := os.ReadFile(f.relative(ic.OpenAPI))
+		if err != nil {
+			return nil, fmt.Errorf("OpenAPI: %w", err)
+		}
+		if routes, err = capture.RoutesFromOpenAPI(doc); err != nil {
+			return nil, fmt.Errorf("OpenAPI %s: %w", ic.OpenAPI, err)
+		}
+	}
+	if len(routes) > 0 {
+		t, err := capture.NewRoutes(routes)
+		if err != nil {
+			return nil, err
+		}
+		namer = t
+	}
+	var proxies []netip.Prefix
+	for _, s := range ic.TrustedProxies {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			addr, err := netip.ParseAddr(s)
+			if err != nil {
+				return nil, err
+			}
+			p = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		proxies = append(proxies, p)
+	}
+	id, err := captureIdentity(ctx, ic.Identity, account, log)
+	if err != nil {
+		return nil, fmt.Errorf("Identity: %w", err)
+	}
+	if ic.Region != "" {
+		region = ic.Region
+	}
+	return capture.NewRecorder(capture.Config{
+		Name: ic.Name, EventSource: ic.EventSource, Source: ic.Source, Region: region, Account: account,
+		Namer: namer, AWS: ic.Mode == "aws", Identity: id, TrustedProxies: proxies, MaxBody: ic.MaxBodyBytes,
+		FailClosed: ic.FailClosed, Logger: log,
+	}, h)
+}
+
+// namedHandoff is a hand-off and what it carries, for metrics.
+type namedHandoff struct {
+	name string
+	h    *capture.Handoff
+}
+
+// selfAudit hands the records of calls to trailbridge's own API to the
+// default bus through a hand-off of their own, with secrets hidden.
+func (a *app) selfAudit(bg context.Context, o serveOptions, eb *awsapi.EventBridge, log *slog.Logger) (func(context.Context, *cloudtrail.Record), error) {
+	h, err := capture.NewHandoff(capture.HandoffConfig{
+		Dir:    filepath.Join(o.DataDir, "capture", "_trailbridge"),
+		Sink:   localSink{eb: eb, log: log},
+		Logger: log.With("component", "self-audit"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("self-audit: %w", err)
+	}
+	a.wg.Go(func() { h.Run(bg) })
+	a.handoffs = append(a.handoffs, namedHandoff{"_trailbridge", h})
+	return func(_ context.Context, rec *cloudtrail.Record) {
+		rec.RequestParameters = capture.Redact(rec.RequestParameters)
+		rec.ResponseElements = capture.Redact(rec.ResponseElements)
+		b, err := rec.MarshalJSON()
+		if err != nil {
+			log.Error("self-audit: record", "err", err)
+			return
+		}
+		h.Offer(capture.Captured{Record: b})
+	}, nil
 }

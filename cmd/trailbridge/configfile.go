@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 
 	tb "github.com/trailbridge/trailbridge"
 	"github.com/trailbridge/trailbridge/awsapi"
@@ -24,6 +25,14 @@ func loadConfigFile(path string) (*configFile, error) {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	return &configFile{File: f, path: path}, nil
+}
+
+// relative resolves a path the file names relative to the file's folder.
+func (f *configFile) relative(p string) string {
+	if filepath.IsAbs(p) || f.path == "" {
+		return p
+	}
+	return filepath.Join(filepath.Dir(f.path), p)
 }
 
 // accessKeys returns the file's (id, secret) pairs.

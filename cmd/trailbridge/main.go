@@ -22,6 +22,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "run the API, the router and the schedules on JetStream", serveCommand},
+		{"intercept", "run a capturing proxy that sends its records to a trailbridge server", interceptCommand},
 		{"ingest", "put the records of CloudTrail log files on a bus, once each", ingestCommand},
 		{"test-event-pattern", "check whether an event matches an event pattern", testEventPatternCommand},
 		{"verify-logs", "check a compliance copy's log files against its digests", verifyLogsCommand},

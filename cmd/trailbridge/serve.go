@@ -166,8 +166,11 @@ type app struct {
 	Metrics *metrics.Metrics
 	log     *slog.Logger
 	http    *http.Server
-	// closers run after the API has stopped, before the engine closes.
-	closers    []func()
+	// Interceptors are the base URLs of the capturing proxies.
+	Interceptors []string
+	// stoppers stop listeners other than the API's, first.
+	stoppers   []func(context.Context)
+	handoffs   []namedHandoff
 	compliance *compliance.Writer
 	cancel     context.CancelFunc
 	wg         sync.WaitGroup
@@ -302,6 +305,14 @@ func startApp(ctx context.Context, o serveOptions, log *slog.Logger) (*app, erro
 	}
 	sqsVerifier := &sigv4.Verifier{Service: "sqs", Region: o.Region, Lookup: verifier.Lookup}
 	api := &awsapi.Server{EventBridge: eb, Connections: conns, SQS: sqs, SQSVerifier: sqsVerifier, Verifier: verifier, Log: log, Observe: a.Metrics.Request}
+	if f := file.Audit.SelfAudit; f == nil || *f {
+		if api.Audit, err = a.selfAudit(bg, o, eb, log); err != nil {
+			return fail(err)
+		}
+	}
+	if err := a.startInterceptors(ctx, bg, file, o, eb, place, log); err != nil {
+		return fail(err)
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -355,16 +366,16 @@ func startApp(ctx context.Context, o serveOptions, log *slog.Logger) (*app, erro
 // and schedules, then the engine.
 func (a *app) Close() {
 	a.closed.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		for _, stop := range a.stoppers {
+			stop(ctx)
+		}
 		if a.http != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			a.http.Shutdown(ctx)
-			cancel()
 		}
 		a.cancel()
 		a.wg.Wait()
-		for _, c := range a.closers {
-			c()
-		}
 		if a.compliance != nil {
 			if err := a.compliance.Close(); err != nil {
 				a.log.Error("compliance copy: close", "err", err)
