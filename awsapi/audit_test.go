@@ -198,7 +198,7 @@ func TestSelfAudit(t *testing.T) {
 		"eventType": "AwsApiCall", "readOnly": false, "managementEvent": true, "eventCategory": "Management",
 		"recipientAccountId": "123456789012", "sourceIPAddress": "127.0.0.1",
 		"userIdentity.type": "IAMUser", "userIdentity.accessKeyId": testKeyID,
-		"userIdentity.arn": "arn:aws:iam::123456789012:user/" + testKeyID,
+		"userIdentity.arn":       "arn:aws:iam::123456789012:user/" + testKeyID,
 		"requestParameters.name": "r1", "requestParameters.eventPattern": `{"source":["x"]}`,
 		"responseElements.ruleArn": ruleArn,
 	} {
