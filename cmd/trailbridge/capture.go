@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	tb "github.com/trailbridge/trailbridge"
 	"github.com/trailbridge/trailbridge/awsapi"
 	"github.com/trailbridge/trailbridge/capture"
@@ -287,4 +288,39 @@ func (a *app) selfAudit(bg context.Context, o serveOptions, eb *awsapi.EventBrid
 		}
 		h.Offer(capture.Captured{Record: b})
 	}, nil
+}
+
+// handoffCollector exports the hand-offs' counters at /metrics, read
+// when scraped.
+type handoffCollector struct{ a *app }
+
+var (
+	handoffRecordsDesc = prometheus.NewDesc("trailbridge_capture_records_total",
+		"Captured records by hand-off (an interceptor's name, or _trailbridge for the audit of trailbridge's API) and outcome: accepted, dropped (the hand-off was full: the call was served, its record lost), refused (FailClosed answered 503), spooled, sent.",
+		[]string{"handoff", "outcome"}, nil)
+	handoffErrorsDesc = prometheus.NewDesc("trailbridge_capture_send_errors_total",
+		"Failed attempts to put a batch of captured records on the bus (retried).", []string{"handoff"}, nil)
+	handoffQueuedDesc = prometheus.NewDesc("trailbridge_capture_queued_records",
+		"Captured records in memory, waiting for the spool.", []string{"handoff"}, nil)
+	handoffSpoolDesc = prometheus.NewDesc("trailbridge_capture_spool_bytes",
+		"Bytes of a hand-off's spool on disk.", []string{"handoff"}, nil)
+)
+
+func (c handoffCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- handoffRecordsDesc
+	ch <- handoffErrorsDesc
+	ch <- handoffQueuedDesc
+	ch <- handoffSpoolDesc
+}
+
+func (c handoffCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, n := range c.a.handoffs {
+		s := n.h.Stats()
+		for outcome, v := range map[string]uint64{"accepted": s.Accepted, "dropped": s.Dropped, "refused": s.Refused, "spooled": s.Spooled, "sent": s.Sent} {
+			ch <- prometheus.MustNewConstMetric(handoffRecordsDesc, prometheus.CounterValue, float64(v), n.name, outcome)
+		}
+		ch <- prometheus.MustNewConstMetric(handoffErrorsDesc, prometheus.CounterValue, float64(s.SendErrors), n.name)
+		ch <- prometheus.MustNewConstMetric(handoffQueuedDesc, prometheus.GaugeValue, float64(s.Queued), n.name)
+		ch <- prometheus.MustNewConstMetric(handoffSpoolDesc, prometheus.GaugeValue, float64(s.SpoolBytes), n.name)
+	}
 }

@@ -313,6 +313,7 @@ func startApp(ctx context.Context, o serveOptions, log *slog.Logger) (*app, erro
 	if err := a.startInterceptors(ctx, bg, file, o, eb, place, log); err != nil {
 		return fail(err)
 	}
+	a.Metrics.Registry().MustRegister(handoffCollector{a})
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
