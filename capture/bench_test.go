@@ -27,6 +27,11 @@ const benchBody = `{"item":"book","qty":2,"note":"leave at the door"}`
 // benchClients is the number of concurrent keep-alive clients.
 var benchClients = flag.Int("clients", 8, "concurrent clients of BenchmarkProxyOverhead*")
 
+// benchWork is how long the upstream works on each call: 0 measures the
+// proxies against an API that does nothing at all, the harshest case;
+// an API that reads a database spends a millisecond or more.
+var benchWork = flag.Duration("upstream-work", 0, "time the upstream of BenchmarkProxyOverhead* spends on each call")
+
 // benchSetup starts the upstream, a plain reverse proxy and a capturing
 // proxy (with its spool on disk and a sink that accepts everything), and
 // returns their URLs by variant.
@@ -34,6 +39,9 @@ func benchSetup(b *testing.B) (map[string]string, *Handoff) {
 	b.Helper()
 	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
+		if *benchWork > 0 {
+			time.Sleep(*benchWork)
+		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusCreated)
 		_, _ = io.WriteString(w, `{"id":"o-1","status":"NEW","total":12.5}`)
