@@ -53,18 +53,6 @@ func detailOf(t *testing.T, body []byte) (env map[string]any, detail map[string]
 	return env, d
 }
 
-// at reads a dotted path of a decoded JSON object.
-func at(v any, path string) any {
-	for _, k := range strings.Split(path, ".") {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[k]
-	}
-	return v
-}
-
 func expectFields(t *testing.T, what string, v any, want map[string]any) {
 	t.Helper()
 	for path, w := range want {

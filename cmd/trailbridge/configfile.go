@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	tb "github.com/trailbridge/trailbridge"
@@ -17,12 +18,34 @@ type configFile struct {
 }
 
 func loadConfigFile(path string) (*configFile, error) {
+	return loadConfigFileEnv(path, nil)
+}
+
+// loadConfigFileEnv is loadConfigFile with env looked up before the
+// process's environment for ${NAME} (nil: the environment only).
+func loadConfigFileEnv(path string, env func(string) (string, bool)) (*configFile, error) {
 	if path == "" {
 		return &configFile{File: &config.File{}}, nil
 	}
-	f, err := config.Load(path)
+	if env == nil {
+		f, err := config.Load(path)
+		if err != nil {
+			return nil, fmt.Errorf("config: %w", err)
+		}
+		return &configFile{File: f, path: path}, nil
+	}
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
+	}
+	f, err := config.Parse(data, func(name string) (string, bool) {
+		if v, ok := env(name); ok {
+			return v, true
+		}
+		return os.LookupEnv(name)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("config: %s: %w", path, err)
 	}
 	return &configFile{File: f, path: path}, nil
 }

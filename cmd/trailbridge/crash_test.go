@@ -28,7 +28,15 @@ import (
 // crash test's child process, killable without killing the test.
 const childEnv = "TRAILBRIDGE_TEST_CHILD_ARGS"
 
+// cliEnv set to 1 makes the test binary be trailbridge, arguments and
+// all: the demo's function targets run `trailbridge remediate NAME`,
+// which in tests is this binary.
+const cliEnv = "TRAILBRIDGE_TEST_AS_CLI"
+
 func TestMain(m *testing.M) {
+	if os.Getenv(cliEnv) == "1" {
+		os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+	}
 	if args, ok := os.LookupEnv(childEnv); ok {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		code := run(ctx, strings.Split(args, "\n"), os.Stdout, os.Stderr)

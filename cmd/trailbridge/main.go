@@ -25,6 +25,8 @@ func commands() []command {
 		{"intercept", "run a capturing proxy that sends its records to a trailbridge server", interceptCommand},
 		{"ingest", "put the records of CloudTrail log files on a bus, once each", ingestCommand},
 		{"test-event-pattern", "check whether an event matches an event pattern", testEventPatternCommand},
+		{"demo", "run the seed's scenarios end to end: intercepted calls, rules, remediation, notifications", demoCommand},
+		{"remediate", "run one of the demo's remediation functions on an event read from stdin", remediateCommand},
 		{"verify-logs", "check a compliance copy's log files against its digests", verifyLogsCommand},
 	}
 }

@@ -55,6 +55,9 @@ type serveOptions struct {
 	// undelivered.
 	deliveryObserver delivery.Observer
 	noDelivery       bool
+	// configEnv, when set, gives ${NAME} values of the config file before
+	// the environment (the demo's addresses).
+	configEnv func(string) (string, bool)
 }
 
 func envOr(name, def string) string {
@@ -196,7 +199,7 @@ func startApp(ctx context.Context, o serveOptions, log *slog.Logger) (*app, erro
 		}
 		syncInterval = d
 	}
-	file, err := loadConfigFile(o.ConfigFile)
+	file, err := loadConfigFileEnv(o.ConfigFile, o.configEnv)
 	if err != nil {
 		return nil, err
 	}
