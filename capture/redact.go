@@ -12,8 +12,8 @@ import (
 // Sensitive reports whether a member named key holds a secret, so that
 // its value is written as cloudtrail.Hidden. The name is compared in
 // lower case without '_', '-' and '.': it is sensitive when it contains
-// password, passwd, passphrase, secret, token, credential, authorization,
-// cookie or signature, or ends in "key" (apiKey, private_key,
+// password, passwd, passphrase, secret, token, credential, cookie or
+// signature, or ends in "key" or "authorization" (apiKey, private_key,
 // secretAccessKey, key; not keyId, keyName, keyArn). Cursors and
 // idempotency tokens that AWS itself logs (nextToken, clientToken,
 // clientRequestToken, continuationToken, …) and maxTokens are not. In a
@@ -34,8 +34,8 @@ func sensitive[T string | []byte](key T) bool {
 		}
 		n = append(n, c)
 	}
-	if bytes.HasSuffix(n, []byte("key")) {
-		return true
+	if bytes.HasSuffix(n, []byte("key")) || bytes.HasSuffix(n, []byte("authorization")) {
+		return true // authorizationType names a kind, not a credential
 	}
 	for _, w := range sensitiveWords {
 		if bytes.Contains(n, w) {
@@ -50,7 +50,7 @@ func sensitive[T string | []byte](key T) bool {
 
 var sensitiveWords = [][]byte{
 	[]byte("password"), []byte("passwd"), []byte("passphrase"), []byte("secret"), []byte("token"),
-	[]byte("credential"), []byte("authorization"), []byte("cookie"), []byte("signature"),
+	[]byte("credential"), []byte("cookie"), []byte("signature"),
 }
 
 func isNotSecretToken(n []byte) bool {

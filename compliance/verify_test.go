@@ -193,3 +193,27 @@ func TestVerifyMissingFolderErrs(t *testing.T) {
 		t.Error("no error for a missing folder")
 	}
 }
+
+// TestVerifyLiveFolder: log files a running writer has not yet covered
+// with a digest are pending, not problems; after Close they are covered.
+func TestVerifyLiveFolder(t *testing.T) {
+	dir := t.TempDir()
+	w := open(t, dir, newClock(t0), func(c *Config) { c.NoSync = true })
+	add(t, w, record(1, t0, "", ""))
+	if err := w.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Verify(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.OK() || len(r.Pending) != 1 || !strings.Contains(r.String(), "1 log files not yet in a digest") {
+		t.Errorf("live folder: OK %v, pending %v\n%s", r.OK(), r.Pending, r)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if r, err = Verify(dir); err != nil || !r.OK() || len(r.Pending) != 0 {
+		t.Errorf("after Close: %v %v\n%s", err, r.Pending, r)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -100,6 +101,8 @@ type K8sAudit struct {
 	Cluster            string
 	EventBusName       string
 }
+
+var reInterceptorName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
 func (d *decoder) interceptor(path string, n ast.Node) Interceptor {
 	in := Interceptor{Key: path}
@@ -217,6 +220,10 @@ func (c *checker) interceptors(ins []Interceptor) {
 		p := index("Interceptors", i)
 		c.required(p, "Name", in.Name)
 		c.unique(names, in.Name, child(p, "Name"), p, "interceptor "+quoted(in.Name))
+		// The name is also the folder of the interceptor's spool.
+		if in.Name != "" && !reInterceptorName.MatchString(in.Name) {
+			c.errorf(child(p, "Name"), "must be letters, digits, '.', '_' and '-', not starting with '.' or '_', got %q", in.Name)
+		}
 		c.required(p, "Listen", in.Listen)
 		if in.Listen != "" {
 			if _, _, err := net.SplitHostPort(in.Listen); err != nil {

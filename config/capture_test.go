@@ -79,6 +79,7 @@ func TestParseCaptureInvalid(t *testing.T) {
 		{"bad proxy", base + "    EventSource: s\n    TrustedProxies: [nope]\n", `Interceptors[0].TrustedProxies[0]: must be a CIDR or an IP address, got "nope"`},
 		{"two jwt keys", base + "    EventSource: s\n    Identity: {Jwt: {Secret: x, JwksUrl: 'https://x'}}\n", "Interceptors[0].Identity.Jwt: needs exactly one of Secret, PublicKeyFile and JwksUrl"},
 		{"role without name", base + "    EventSource: s\n    Identity: {AccessKeys: [{AccessKeyId: a, SecretAccessKey: b, Type: AssumedRole}]}\n", "Interceptors[0].Identity.AccessKeys[0].RoleName: required"},
+		{"name escaping the data folder", "Interceptors:\n  - {Name: ../x, Listen: ':1', Upstream: 'http://x', Mode: aws}\n", `Interceptors[0].Name: must be letters, digits`},
 		{"anonymous webhook", "K8sAudit: {Cluster: c}\n", "K8sAudit: needs Tokens or ClientCertSubjects"},
 		{"short token", "K8sAudit: {Tokens: [abc]}\n", "K8sAudit.Tokens[0]: is too short"},
 		{"unknown audit key", "Audit: {SelfAudits: true}\n", "Audit.SelfAudits: unknown key, did you mean SelfAudit?"},

@@ -80,6 +80,9 @@ func k8sAuditHandler(f *configFile, eb *awsapi.EventBridge, place tb.Place, log 
 	if k == nil {
 		return nil, nil
 	}
+	if k.EventBusName != "" && eb.Store.Bus(k.EventBusName) == nil {
+		return nil, fmt.Errorf("config: K8sAudit.EventBusName: event bus %q does not exist", k.EventBusName)
+	}
 	h, err := k8saudit.NewHandler(k8saudit.Config{
 		Tokens:             k.Tokens,
 		ClientCertSubjects: k.ClientCertSubjects,
@@ -98,7 +101,7 @@ func k8sAuditHandler(f *configFile, eb *awsapi.EventBridge, place tb.Place, log 
 // captureIdentity builds the identifiers an interceptor's config declares,
 // tried in order: SigV4, a bearer JWT, HTTP Basic, then any TLS client
 // certificate the listener verified.
-func captureIdentity(ctx context.Context, c config.CaptureIdentity, account string, log *slog.Logger) (capture.Identifier, error) {
+func captureIdentity(ctx context.Context, f *configFile, c config.CaptureIdentity, account string, log *slog.Logger) (capture.Identifier, error) {
 	var ids []identity.Identifier
 	if len(c.AccessKeys) > 0 {
 		cfg := identity.SigV4Config{Account: account}
@@ -125,7 +128,7 @@ func captureIdentity(ctx context.Context, c config.CaptureIdentity, account stri
 		cfg := identity.JWTConfig{Issuer: j.Issuer, Audiences: j.Audience, Secret: j.Secret, JWKSURL: j.JwksUrl,
 			UserNameClaim: j.UserNameClaim, Logger: log}
 		if j.PublicKeyFile != "" {
-			pem, err := os.ReadFile(j.PublicKeyFile)
+			pem, err := os.ReadFile(f.relative(j.PublicKeyFile))
 			if err != nil {
 				return nil, fmt.Errorf("Jwt.PublicKeyFile: %w", err)
 			}
@@ -170,6 +173,9 @@ func (a *app) startInterceptors(ctx, bg context.Context, f *configFile, o serveO
 
 func (a *app) startInterceptor(ctx, bg context.Context, f *configFile, ic config.Interceptor, o serveOptions, eb *awsapi.EventBridge, place tb.Place, log *slog.Logger) error {
 	log = log.With("interceptor", ic.Name)
+	if ic.EventBusName != "" && eb.Store.Bus(ic.EventBusName) == nil {
+		return fmt.Errorf("EventBusName: event bus %q does not exist", ic.EventBusName)
+	}
 	upstream, err := url.Parse(ic.Upstream)
 	if err != nil {
 		return err
@@ -245,7 +251,7 @@ func newRecorder(ctx context.Context, f *configFile, ic config.Interceptor, acco
 		}
 		proxies = append(proxies, p)
 	}
-	id, err := captureIdentity(ctx, ic.Identity, account, log)
+	id, err := captureIdentity(ctx, f, ic.Identity, account, log)
 	if err != nil {
 		return nil, fmt.Errorf("Identity: %w", err)
 	}

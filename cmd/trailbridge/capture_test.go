@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	eb "github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/trailbridge/trailbridge/capture"
 	"github.com/trailbridge/trailbridge/config"
 )
@@ -253,6 +254,18 @@ func TestSelfAuditReachesRules(t *testing.T) {
 	_, d := detailOf(t, reqs[0].body)
 	expectFields(t, "record", d, map[string]any{"eventSource": "events.amazonaws.com", "eventName": "PutRule",
 		"userIdentity.accessKeyId": "AKIDOPS", "responseElements.ruleArn": "arn:aws:events:us-east-1:123456789012:rule/watched"})
+
+	// Queues too, as SQS records them; sending a message is a data event.
+	q := hookRule(t, c, "queue-changes", `{"source":["aws.sqs"],"detail":{"eventSource":["sqs.amazonaws.com"],"eventName":["CreateQueue","SendMessage"]}}`)
+	out := must(sqsClient(a.URL).CreateQueue(t.Context(), &sqs.CreateQueueInput{QueueName: aws.String("audited")}))
+	must(sqsClient(a.URL).SendMessage(t.Context(), &sqs.SendMessageInput{QueueUrl: out.QueueUrl, MessageBody: aws.String("hi")}))
+	reqs = q.waitRequests(t, 1, 20*time.Second)
+	_, d = detailOf(t, reqs[0].body)
+	expectFields(t, "queue record", d, map[string]any{"eventName": "CreateQueue", "requestParameters.queueName": "audited",
+		"responseElements.queueUrl": aws.ToString(out.QueueUrl)})
+	if n := counter(t, a, "trailbridge_TriggeredRules", map[string]string{"rule": "queue-changes"}); n != 1 {
+		t.Errorf("queue-changes triggered %v times, want 1 (SendMessage is not recorded)", n)
+	}
 }
 
 // TestInterceptFailsOpen: with the server down, calls through a
@@ -308,8 +321,6 @@ func TestInterceptFailsOpen(t *testing.T) {
 		t.Errorf("%d records delivered, want 3", len(reqs))
 	}
 }
-
-
 
 func staticCreds(id, secret string) aws.CredentialsProvider {
 	return aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {

@@ -142,7 +142,11 @@ func (in *ingester) file(ctx context.Context, path string) error {
 func (in *ingester) send(ctx context.Context, batch []json.RawMessage) error {
 	wait := 250 * time.Millisecond
 	for {
-		put, dup, refused, why, err := in.put(ctx, batch)
+		// A put under way finishes even when ingest is interrupted, so
+		// that the summary counts what the server took.
+		putCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		put, dup, refused, why, err := in.put(putCtx, batch)
+		cancel()
 		if err == nil {
 			in.mu.Lock()
 			in.counts.Put += put

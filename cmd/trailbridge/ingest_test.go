@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -119,5 +120,36 @@ func TestIngestMalformedFileSkipped(t *testing.T) {
 	}
 	if want := filepath.Join(dir, "b.json") + ":2:"; !strings.Contains(stderr, want) {
 		t.Errorf("stderr does not name the file and line %q:\n%s", want, stderr)
+	}
+}
+
+// TestIngestFollow: with --follow, a log file that appears in the folder
+// later is put too, once it has stopped growing.
+func TestIngestFollow(t *testing.T) {
+	t.Parallel()
+	a := startTestApp(t, testOptions(t))
+	c := sdkClient(a.URL, "AKID", "secret")
+	h := hookRule(t, c, "followed", `{"source":["aws.iam"],"detail":{"eventName":["CreateUser"]}}`)
+	dir := t.TempDir()
+	rec := func(id string) string {
+		return `{"eventVersion":"1.08","eventTime":"2023-07-10T12:23:05Z","eventSource":"iam.amazonaws.com","eventName":"CreateUser","awsRegion":"us-east-1","eventID":"` + id + `","eventType":"AwsApiCall","recipientAccountId":"123456789012","eventCategory":"Management"}`
+	}
+	os.WriteFile(filepath.Join(dir, "first.json"), []byte(`{"Records":[`+rec("f-1")+`]}`), 0o644)
+	ctx, cancel := context.WithCancel(t.Context())
+	var stdout, stderr bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- ingestCommand(ctx, []string{"cloudtrail", "--endpoint-url", a.URL, "--follow", "--interval", "50ms", "-json", dir}, &stdout, &stderr)
+	}()
+	h.waitRequests(t, 1, 20*time.Second)
+	os.WriteFile(filepath.Join(dir, "second.json"), []byte(`{"Records":[`+rec("f-2")+`,`+rec("f-3")+`]}`), 0o644)
+	h.waitRequests(t, 3, 20*time.Second)
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("exit %d\n%s", code, stderr.String())
+	}
+	var counts ingestCounts
+	if err := json.Unmarshal(stdout.Bytes(), &counts); err != nil || counts.Files != 2 || counts.Put != 3 {
+		t.Errorf("counts %+v (%v)\n%s", counts, err, stderr.String())
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -23,6 +24,9 @@ func verifyLogsCommand(_ context.Context, args []string, stdout, stderr io.Write
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
 	if fs.NArg() != 1 {
@@ -36,12 +40,18 @@ func verifyLogsCommand(_ context.Context, args []string, stdout, stderr io.Write
 	}
 	if *jsonOut {
 		type problem struct{ File, Reason string }
+		type chain struct{ Account, Region, Trail, Head, HeadSHA256 string }
 		out := struct {
 			Dir                        string
 			LogFiles, Records, Digests int
 			OK                         bool
 			Problems                   []problem
-		}{Dir: r.Dir, LogFiles: r.LogFiles, Records: r.Records, Digests: r.Digests, OK: r.OK(), Problems: []problem{}}
+			Pending                    []string // log files not yet in a digest
+			Chains                     []chain  // keep the heads' hashes elsewhere
+		}{Dir: r.Dir, LogFiles: r.LogFiles, Records: r.Records, Digests: r.Digests, OK: r.OK(), Problems: []problem{}, Pending: r.Pending, Chains: []chain{}}
+		for _, c := range r.Chains {
+			out.Chains = append(out.Chains, chain{c.Account, c.Region, c.Trail, c.Head, c.HeadSHA256})
+		}
 		for _, p := range r.Problems {
 			out.Problems = append(out.Problems, problem{p.File, p.Reason})
 		}
