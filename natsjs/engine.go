@@ -53,6 +53,7 @@ type Engine struct {
 
 	qmu    sync.Mutex
 	queues *Queues // started by Queues on first use
+	seen   *Seen   // started by Seen on first use
 }
 
 // Stream and bucket names.
@@ -243,6 +244,9 @@ func (e *Engine) Close() {
 	e.qmu.Lock()
 	if e.queues != nil {
 		e.queues.close()
+	}
+	if e.seen != nil {
+		e.seen.close()
 	}
 	e.qmu.Unlock()
 	e.mu.Lock()

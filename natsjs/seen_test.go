@@ -47,3 +47,26 @@ func TestSeenMarksAndSurvivesRestart(t *testing.T) {
 		}
 	}
 }
+
+func TestSeenMarkedAtOnceForFilter(t *testing.T) {
+	e := openTest(t, t.TempDir())
+	defer e.Close()
+	s, err := e.Seen(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Marks are written in the background; Filter sees them at once.
+	for i := range 50 {
+		id := fmt.Sprintf("id-%d", i)
+		if err := s.Mark(t.Context(), []string{id}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Filter(t.Context(), []string{id, "never-" + id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got[0] || got[1] {
+			t.Fatalf("right after Mark(%s): %v", id, got)
+		}
+	}
+}
