@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 )
@@ -58,8 +57,15 @@ func TestDemoOnce(t *testing.T) {
 	if _, ok := d.cloud.Snapshot("us-west-2", "orders-nightly-dr"); !ok {
 		t.Error("snapshot orders-nightly-dr not in us-west-2")
 	}
-	if got := d.hook.received(); len(got) != 1 || !strings.HasPrefix(string(got[0]), `{"text":":warning: RequestLimitExceeded on RunInstances`) {
-		t.Errorf("webhook got %q", got)
+	wantHook := `{"text":":warning: RequestLimitExceeded on RunInstances (ec2.amazonaws.com) for arn:aws:iam::000000000000:user/admin",` +
+		`"blocks":[{"type":"section","text":{"type":"mrkdwn","text":"*API throttling* RequestLimitExceeded\n*call* RunInstances on ec2.amazonaws.com\n*caller* arn:aws:iam::000000000000:user/admin"}}]}`
+	if got := d.hook.received(); len(got) != 1 || string(got[0]) != wantHook {
+		t.Errorf("webhook got %q, want exactly %q", got, wantHook)
+	}
+	for _, r := range results {
+		if r.OK && (r.Latency <= 0 || r.Latency > 30*time.Second || r.Effect == "") {
+			t.Errorf("%s: latency %v, effect %q", r.Title, r.Latency, r.Effect)
+		}
 	}
 	if dlq, err := d.receive(t.Context(), "remediation-dlq"); err != nil || len(dlq) != 0 {
 		t.Errorf("remediation-dlq: %v %q", err, dlq)
