@@ -33,27 +33,27 @@ func (e *Event) MarshalJSON() ([]byte, error) {
 // AppendJSON appends the envelope's JSON to b.
 func (e *Event) AppendJSON(b []byte) ([]byte, error) {
 	b = append(b, `{"version":"0","id":`...)
-	b = appendString(b, e.ID)
+	b = AppendJSONString(b, e.ID)
 	b = append(b, `,"detail-type":`...)
-	b = appendString(b, e.DetailType)
+	b = AppendJSONString(b, e.DetailType)
 	b = append(b, `,"source":`...)
-	b = appendString(b, e.Source)
+	b = AppendJSONString(b, e.Source)
 	b = append(b, `,"account":`...)
-	b = appendString(b, e.Account)
+	b = AppendJSONString(b, e.Account)
 	b = append(b, `,"time":`...)
-	b = appendString(b, e.Time.UTC().Format(TimeFormat))
+	b = AppendJSONString(b, e.Time.UTC().Format(TimeFormat))
 	b = append(b, `,"region":`...)
-	b = appendString(b, e.Region)
+	b = AppendJSONString(b, e.Region)
 	if e.ReplayName != "" {
 		b = append(b, `,"replay-name":`...)
-		b = appendString(b, e.ReplayName)
+		b = AppendJSONString(b, e.ReplayName)
 	}
 	b = append(b, `,"resources":[`...)
 	for i, r := range e.Resources {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, r)
+		b = AppendJSONString(b, r)
 	}
 	b = append(b, `],"detail":`...)
 	if len(e.Detail) == 0 {
@@ -64,10 +64,10 @@ func (e *Event) AppendJSON(b []byte) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
-// appendString appends s as a JSON string, escaped as encoding/json
+// AppendJSONString appends s as a JSON string, escaped as encoding/json
 // escapes it but without HTML escaping: quotes, backslashes and control
 // characters, U+2028 and U+2029, and invalid UTF-8 as U+FFFD.
-func appendString(b []byte, s string) []byte {
+func AppendJSONString(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
 	start := 0

@@ -9,13 +9,13 @@ import (
 
 func TestAppendStringMatchesEncodingJSON(t *testing.T) {
 	for _, s := range []string{"", "plain", `q"uo\te`, "tab\there\nnl\r\x00\x1f\x7f", "é ü 日本", "\u2028\u2029", "bad\xffutf8\xc3", "<html>&"} {
-		got := string(appendString(nil, s))
+		got := string(AppendJSONString(nil, s))
 		var sb strings.Builder
 		enc := json.NewEncoder(&sb)
 		enc.SetEscapeHTML(false)
 		enc.Encode(s)
 		if want := strings.TrimSuffix(sb.String(), "\n"); got != want {
-			t.Errorf("appendString(%q) = %s, want %s", s, got, want)
+			t.Errorf("AppendJSONString(%q) = %s, want %s", s, got, want)
 		}
 	}
 }
@@ -27,8 +27,8 @@ func FuzzAppendString(f *testing.F) {
 		enc := json.NewEncoder(&sb)
 		enc.SetEscapeHTML(false)
 		enc.Encode(s)
-		if got, want := string(appendString(nil, s)), strings.TrimSuffix(sb.String(), "\n"); got != want {
-			t.Fatalf("appendString(%q) = %s, want %s", s, got, want)
+		if got, want := string(AppendJSONString(nil, s)), strings.TrimSuffix(sb.String(), "\n"); got != want {
+			t.Fatalf("AppendJSONString(%q) = %s, want %s", s, got, want)
 		}
 	})
 }

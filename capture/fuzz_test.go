@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	tb "github.com/trailbridge/trailbridge"
 	"github.com/trailbridge/trailbridge/cloudtrail"
 )
 
@@ -176,7 +177,7 @@ func FuzzAppendString(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		b := appendString(nil, s)
+		b := tb.AppendJSONString(nil, s)
 		var got string
 		if err := json.Unmarshal(b, &got); err != nil {
 			t.Fatalf("%q → %s: %v", s, b, err)

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	tb "github.com/trailbridge/trailbridge"
 	"github.com/trailbridge/trailbridge/cloudtrail"
 )
 
@@ -57,7 +58,7 @@ func (c *call) appendRecordSized(b []byte, slim bool) []byte {
 	b = appendField(b, "eventSource", source)
 	b = appendField(b, "eventName", name)
 	b = append(b, `,"awsRegion":`...)
-	b = appendString(b, region)
+	b = tb.AppendJSONString(b, region)
 	b = appendField(b, "sourceIPAddress", c.sourceIP())
 	b = appendField(b, "userAgent", c.userAgent)
 	if failed {
@@ -116,7 +117,7 @@ func (c *call) appendRecordSized(b []byte, slim bool) []byte {
 	}
 	if c.tls != nil {
 		b = append(b, `,"tlsDetails":{"tlsVersion":`...)
-		b = appendString(b, tlsVersionName(c.tls.Version))
+		b = tb.AppendJSONString(b, tlsVersionName(c.tls.Version))
 		b = appendField(b, "cipherSuite", cipherSuiteName(c.tls.CipherSuite))
 		b = appendField(b, "clientProvidedHostHeader", c.host)
 		b = append(b, '}')
@@ -132,7 +133,7 @@ func appendField(b []byte, name, value string) []byte {
 	b = append(b, ',', '"')
 	b = append(b, name...)
 	b = append(b, '"', ':')
-	return appendString(b, value)
+	return tb.AppendJSONString(b, value)
 }
 
 // appendIdentity appends the Identifier's answer, or an identity of type
@@ -190,7 +191,7 @@ func (c *call) appendRequestParameters(b []byte, a *awsCall) []byte {
 			b = append(b, ',')
 		}
 		names = append(names, name)
-		b = appendString(b, name)
+		b = tb.AppendJSONString(b, name)
 		b = append(b, ':')
 		return true
 	}
@@ -234,7 +235,7 @@ func appendSecret(b []byte, name, value string) []byte {
 	if Sensitive(name) {
 		return append(b, `"`+cloudtrail.Hidden+`"`...)
 	}
-	return appendString(b, value)
+	return tb.AppendJSONString(b, value)
 }
 
 func appendValues(b []byte, name string, vs []string) []byte {
@@ -275,7 +276,7 @@ func appendBody(b, body []byte, whole bool, n int64, contentType string, o rewri
 // body that was not kept whole, "truncated":true.
 func appendSummary(b []byte, contentType string, n int64, truncated bool) []byte {
 	b = append(b, `{"contentType":`...)
-	b = appendString(b, contentType)
+	b = tb.AppendJSONString(b, contentType)
 	b = append(b, `,"contentLength":`...)
 	b = strconv.AppendInt(b, n, 10)
 	if truncated {
@@ -292,18 +293,18 @@ func (c *call) appendS3Parameters(b []byte, s *s3Request) []byte {
 			b = append(b, ',')
 		}
 		first = false
-		b = appendString(b, name)
+		b = tb.AppendJSONString(b, name)
 		b = append(b, ':')
 	}
 	if s.bucket != "" {
 		field("bucketName")
-		b = appendString(b, s.bucket)
+		b = tb.AppendJSONString(b, s.bucket)
 	}
 	field("Host")
-	b = appendString(b, c.host)
+	b = tb.AppendJSONString(b, c.host)
 	if s.key != "" {
 		field("key") // an object's name, not a secret
-		b = appendString(b, s.key)
+		b = tb.AppendJSONString(b, s.key)
 	}
 	for _, k := range sortedKeys(s.query) {
 		if k == "bucketName" || k == "Host" || k == "key" || k == "bucketPolicy" {
@@ -562,7 +563,7 @@ func (n *formNode) appendJSON(b []byte, name string) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, k)
+			b = tb.AppendJSONString(b, k)
 			b = append(b, ':')
 			name := k
 			if k == "key" && n.members["value"] != nil {
@@ -586,7 +587,7 @@ func (n *formNode) appendJSON(b []byte, name string) []byte {
 		}
 		return append(b, ']')
 	case n.value != nil:
-		return appendString(b, *n.value)
+		return tb.AppendJSONString(b, *n.value)
 	}
 	return append(b, "null"...)
 }
