@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/trailbridge/trailbridge/cloudtrail"
 )
 
 // record holds the fields of a CloudTrail record the envelope and the rules need.
@@ -64,22 +66,12 @@ func Load(dir string) (*Traffic, error) {
 			if err := json.Unmarshal(raw, &r); err != nil {
 				return nil, fmt.Errorf("%s: %w", f, err)
 			}
-			detailType := "AWS API Call via CloudTrail"
-			if r.EventType == "AwsServiceEvent" {
-				detailType = "AWS Service Event via CloudTrail"
+			e, err := cloudtrail.NewEnvelope(raw)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", f, err)
 			}
-			env, err := json.Marshal(struct {
-				Version    string          `json:"version"`
-				ID         string          `json:"id"`
-				DetailType string          `json:"detail-type"`
-				Source     string          `json:"source"`
-				Account    string          `json:"account"`
-				Time       string          `json:"time"`
-				Region     string          `json:"region"`
-				Resources  []string        `json:"resources"`
-				Detail     json.RawMessage `json:"detail"`
-			}{"0", r.EventID, detailType, "aws." + strings.TrimSuffix(r.EventSource, ".amazonaws.com"),
-				r.Account, r.EventTime, r.AWSRegion, []string{}, raw})
+			e.ID = r.EventID // stable across runs
+			env, err := json.Marshal(e)
 			if err != nil {
 				return nil, err
 			}
