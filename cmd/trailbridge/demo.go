@@ -394,8 +394,8 @@ func demoScenarios() []scenario {
 					}
 					var got map[string]any
 					json.Unmarshal([]byte(m), &got)
-					want := fmt.Sprintf(`{"text":"Instances terminated","instances":%s,"by":"arn:aws:iam::000000000000:user/admin","region":"us-east-1","at":%q}`,
-						mustJSON(at(ev, "detail.requestParameters.instanceIds")), at(ev, "detail.eventTime"))
+					want := fmt.Sprintf(`{"text":"Instances terminated","request":%s,"by":"arn:aws:iam::000000000000:user/admin","region":"us-east-1","at":%q}`,
+						mustJSON(at(ev, "detail.requestParameters")), at(ev, "detail.eventTime"))
 					if m == want {
 						return "ops got " + m, true
 					}
