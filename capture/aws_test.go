@@ -151,7 +151,7 @@ func TestAWSModeHandBuiltCalls(t *testing.T) {
 			want: `{"eventVersion":"1.11","userIdentity":{"type":"Unknown","accessKeyId":"AKIDIAM"},"eventTime":"*",
 				"eventSource":"iam.amazonaws.com","eventName":"CreateUser","awsRegion":"us-east-1","sourceIPAddress":"127.0.0.1","userAgent":"*",
 				"requestParameters":{"password":"HIDDEN_DUE_TO_SECURITY_REASONS","tags":[{"key":"team","value":"blue"},{"key":"env","value":"prod"}],"userName":"bob"},
-				"responseElements":{"contentType":"text/xml","contentLength":115},
+				"responseElements":{"user":{"userName":"bob"}},
 				"requestID":"rid-iam","eventID":"*","readOnly":false,"eventType":"AwsApiCall","managementEvent":true,
 				"recipientAccountId":"000000000000","eventCategory":"Management"}`,
 		},

@@ -78,6 +78,12 @@ func (c *call) appendRecordSized(b []byte, slim bool) []byte {
 		b = append(b, "null"...)
 	case slim:
 		b = appendSummary(b, c.respType, c.respLen, true)
+	case a.protocol == protoQuery && c.respLen <= int64(c.rec.maxBody) && !json.Valid(c.resp):
+		if j, ok := queryAnswerJSON(c.resp); ok {
+			b = rewrite{}.appendJSON(b, j)
+			break
+		}
+		b = c.appendResponseBody(b, rewrite{})
 	default:
 		b = c.appendResponseBody(b, rewrite{lowerKeys: a.protocol == protoJSON})
 	}

@@ -182,7 +182,9 @@ func TestCapturedRecords(t *testing.T) {
 			"&TagSpecification.1.ResourceType=instance&TagSpecification.1.Tag.1.Key=owner&TagSpecification.1.Tag.1.Value=ana")
 		ev, _ := c.next(t)
 		res, calls := c.remediate(t, "stop-untagged", ev, nil)
-		if !res.Acted || !slices.Equal(calls, []string{"DescribeInstances", "StopInstances"}) {
+		// The record's responseElements name the instances (the capture
+		// layer writes the XML answer as CloudTrail does): no lookup needed.
+		if !res.Acted || !slices.Equal(calls, []string{"StopInstances"}) {
 			t.Errorf("result %+v, recorded calls %v", res, calls)
 		}
 		for _, i := range c.cloud.Instances() {
