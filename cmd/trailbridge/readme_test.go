@@ -810,8 +810,9 @@ func shellWords(s string) ([]string, error) {
 	return words, nil
 }
 
-// awsCLIsForReadme are the distinct aws command lines installed: the one on
-// PATH and Debian's.
+// awsCLIsForReadme are the aws command lines to run the manual path with:
+// the one on PATH, and with TRAILBRIDGE_README_ALL_CLIS=1 also Debian's
+// when it is another (each run takes some forty seconds).
 func awsCLIsForReadme() []string {
 	var bins []string
 	seen := map[string]bool{}
@@ -828,6 +829,9 @@ func awsCLIsForReadme() []string {
 			seen[real] = true
 			bins = append(bins, p)
 		}
+	}
+	if len(bins) > 1 && os.Getenv("TRAILBRIDGE_README_ALL_CLIS") != "1" {
+		bins = bins[:1]
 	}
 	return bins
 }
