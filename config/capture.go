@@ -30,6 +30,17 @@ type Interceptor struct {
 	FailClosed     bool     // refuse calls whose record cannot be kept
 	Region         string   // awsRegion of http-mode records; default the server's
 	Identity       CaptureIdentity
+	TLS            *ListenerTLS // serve the proxy over TLS
+}
+
+// ListenerTLS makes a listener serve TLS: its certificate and key (PEM
+// files), and optionally the CAs whose client certificates it verifies
+// (callers then may, or with RequireClientCertificate must, present one).
+type ListenerTLS struct {
+	CertFile                 string
+	KeyFile                  string
+	ClientCAFile             string
+	RequireClientCertificate bool
 }
 
 // Route names calls to one method and path template.
@@ -143,6 +154,16 @@ func (d *decoder) interceptor(path string, n ast.Node) Interceptor {
 		"MaxBodyBytes":   d.int(&in.MaxBodyBytes),
 		"FailClosed":     d.bool(&in.FailClosed),
 		"Region":         d.str(&in.Region),
+		"TLS": func(p string, n ast.Node) {
+			t := &ListenerTLS{}
+			d.object(p, n, fields{
+				"CertFile":                 d.str(&t.CertFile),
+				"KeyFile":                  d.str(&t.KeyFile),
+				"ClientCAFile":             d.str(&t.ClientCAFile),
+				"RequireClientCertificate": d.bool(&t.RequireClientCertificate),
+			})
+			in.TLS = t
+		},
 		"Identity": func(p string, n ast.Node) {
 			d.object(p, n, fields{
 				"AccessKeys": func(p string, n ast.Node) {
@@ -263,6 +284,14 @@ func (c *checker) interceptors(ins []Interceptor) {
 		}
 		if in.MaxBodyBytes < 0 {
 			c.errorf(child(p, "MaxBodyBytes"), "must not be negative, got %d", in.MaxBodyBytes)
+		}
+		if t := in.TLS; t != nil {
+			tp := child(p, "TLS")
+			c.required(tp, "CertFile", t.CertFile)
+			c.required(tp, "KeyFile", t.KeyFile)
+			if t.RequireClientCertificate && t.ClientCAFile == "" {
+				c.errorf(tp, "RequireClientCertificate needs ClientCAFile")
+			}
 		}
 		ip := child(p, "Identity")
 		keys := map[string]string{}

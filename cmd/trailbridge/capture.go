@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -198,9 +199,20 @@ func (a *app) startInterceptor(ctx, bg context.Context, f *configFile, ic config
 	if err != nil {
 		return err
 	}
+	var tlsConfig *tls.Config
+	if t := ic.TLS; t != nil {
+		if tlsConfig, err = listenerTLS(f.relative(t.CertFile), f.relative(t.KeyFile), relativeOrEmpty(f, t.ClientCAFile), t.RequireClientCertificate); err != nil {
+			return err
+		}
+	}
 	ln, err := net.Listen("tcp", ic.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
+	}
+	scheme := "http://"
+	if tlsConfig != nil {
+		ln = tls.NewListener(ln, tlsConfig)
+		scheme = "https://"
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	a.wg.Go(func() {
@@ -209,9 +221,17 @@ func (a *app) startInterceptor(ctx, bg context.Context, f *configFile, ic config
 		}
 	})
 	a.stoppers = append(a.stoppers, func(ctx context.Context) { srv.Shutdown(ctx) })
-	a.Interceptors = append(a.Interceptors, "http://"+ln.Addr().String())
-	log.Info("interceptor listening", "url", "http://"+ln.Addr().String(), "upstream", upstream.Redacted(), "mode", cmp.Or(ic.Mode, "http"))
+	a.Interceptors = append(a.Interceptors, scheme+ln.Addr().String())
+	log.Info("interceptor listening", "url", scheme+ln.Addr().String(), "upstream", upstream.Redacted(), "mode", cmp.Or(ic.Mode, "http"))
 	return nil
+}
+
+// relativeOrEmpty is f.relative for an optional path.
+func relativeOrEmpty(f *configFile, p string) string {
+	if p == "" {
+		return ""
+	}
+	return f.relative(p)
 }
 
 // newRecorder builds the recorder an interceptor's config describes:

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -131,6 +132,14 @@ func runIntercept(ctx context.Context, f *configFile, ic config.Interceptor, c *
 	ln, err := net.Listen("tcp", ic.Listen)
 	if err != nil {
 		return err
+	}
+	if t := ic.TLS; t != nil {
+		cfg, err := listenerTLS(f.relative(t.CertFile), f.relative(t.KeyFile), relativeOrEmpty(f, t.ClientCAFile), t.RequireClientCertificate)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		ln = tls.NewListener(ln, cfg)
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))

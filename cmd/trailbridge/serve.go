@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -41,6 +42,9 @@ type serveOptions struct {
 	AccountID  string
 	Sync       string
 	LogLevel   string
+	// TLSCert and TLSKey make the API serve HTTPS; TLSClientCA lets
+	// callers present client certificates (the Kubernetes webhook's).
+	TLSCert, TLSKey, TLSClientCA string
 	// AccessKeys maps access key ids to secrets, from
 	// TRAILBRIDGE_ACCESS_KEYS ("ID:SECRET,ID:SECRET") and the config file.
 	AccessKeys map[string]string
@@ -79,6 +83,9 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.StringVar(&o.AccountID, "account-id", envOr("TRAILBRIDGE_ACCOUNT_ID", "000000000000"), "12-digit `account` in ARNs and events (TRAILBRIDGE_ACCOUNT_ID)")
 	fs.StringVar(&o.Sync, "sync", envOr("TRAILBRIDGE_SYNC", "always"), "embedded JetStream's disk sync: always (every write, before acknowledging), or an `interval` such as 2m (TRAILBRIDGE_SYNC)")
 	fs.StringVar(&o.LogLevel, "log-level", envOr("TRAILBRIDGE_LOG_LEVEL", "info"), "debug, info, warn or error (TRAILBRIDGE_LOG_LEVEL)")
+	fs.StringVar(&o.TLSCert, "tls-cert", envOr("TRAILBRIDGE_TLS_CERT", ""), "PEM `file` of the API's certificate: serve HTTPS (TRAILBRIDGE_TLS_CERT)")
+	fs.StringVar(&o.TLSKey, "tls-key", envOr("TRAILBRIDGE_TLS_KEY", ""), "PEM `file` of its private key (TRAILBRIDGE_TLS_KEY)")
+	fs.StringVar(&o.TLSClientCA, "tls-client-ca", envOr("TRAILBRIDGE_TLS_CLIENT_CA", ""), "PEM `file` of the CAs whose client certificates are verified, e.g. the Kubernetes webhook's (TRAILBRIDGE_TLS_CLIENT_CA)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -337,11 +344,24 @@ func startApp(ctx context.Context, o serveOptions, log *slog.Logger) (*app, erro
 		mux.Handle("/k8s/audit", k8s)
 	}
 
+	var tlsConfig *tls.Config
+	switch {
+	case o.TLSCert != "" || o.TLSKey != "":
+		if tlsConfig, err = listenerTLS(o.TLSCert, o.TLSKey, o.TLSClientCA, false); err != nil {
+			return fail(fmt.Errorf("--tls-cert, --tls-key: %w", err))
+		}
+	case o.TLSClientCA != "":
+		return fail(errors.New("--tls-client-ca needs --tls-cert and --tls-key"))
+	}
 	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {
 		return fail(fmt.Errorf("listen: %w", err))
 	}
 	a.URL = "http://" + ln.Addr().String()
+	if tlsConfig != nil {
+		ln = tls.NewListener(ln, tlsConfig)
+		a.URL = "https://" + ln.Addr().String()
+	}
 	a.http = &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
