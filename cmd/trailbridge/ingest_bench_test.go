@@ -76,8 +76,19 @@ func BenchmarkIngest(b *testing.B) {
 	if _, err := os.Stat(sharedCloudTrail); err != nil {
 		b.Skipf("no shared CloudTrail data at %s", sharedCloudTrail)
 	}
+	b.Run("compliance=off", func(b *testing.B) { benchIngest(b, false) })
+	b.Run("compliance=on", func(b *testing.B) { benchIngest(b, true) })
+}
+
+// benchIngest is BenchmarkIngest with or without a compliance copy kept.
+func benchIngest(b *testing.B, compliance bool) {
 	o := benchOptions(b, b.TempDir(), "always")
 	o.noDelivery = true
+	if compliance {
+		cfg := filepath.Join(b.TempDir(), "trailbridge.yaml")
+		os.WriteFile(cfg, []byte("Audit:\n  ComplianceDir: "+b.TempDir()+"\n"), 0o600)
+		o.ConfigFile = cfg
+	}
 	a, err := startApp(b.Context(), o, slog.New(slog.DiscardHandler))
 	if err != nil {
 		b.Fatal(err)
