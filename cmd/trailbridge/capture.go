@@ -41,7 +41,9 @@ type localSink struct {
 func (s localSink) Put(ctx context.Context, batch []capture.Captured) error {
 	for len(batch) > 0 {
 		n := min(len(batch), awsapi.MaxAuditEntries)
-		in := &awsapi.PutAuditRecordsInput{Entries: make([]awsapi.AuditEntry, n)}
+		// Deduplicated: a hand-off sends a batch again after a crash, and
+		// the Kubernetes API server a webhook batch after a failure.
+		in := &awsapi.PutAuditRecordsInput{Entries: make([]awsapi.AuditEntry, n), Deduplicate: s.eb.Seen != nil}
 		if s.bus != "" {
 			in.EventBusName = &s.bus
 		}
