@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/trailbridge/trailbridge/cloudtrail"
+	"github.com/trailbridge/trailbridge/internal/check"
 )
 
 // sharedData is where CI lays the shared CloudTrail log files.
@@ -26,26 +27,9 @@ const (
 	testRegion  = "us-east-1"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+func newClock(t time.Time) *check.Clock { return check.NewClock(t) }
 
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
-
-func newClock(t time.Time) *clock { return &clock{t: t} }
-
-func open(t testing.TB, dir string, clk *clock, change ...func(*Config)) *Writer {
+func open(t testing.TB, dir string, clk *check.Clock, change ...func(*Config)) *Writer {
 	t.Helper()
 	cfg := Config{Dir: dir, Account: testAccount, Region: testRegion, Now: clk.Now}
 	for _, c := range change {

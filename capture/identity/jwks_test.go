@@ -20,24 +20,6 @@ import (
 	"github.com/trailbridge/trailbridge/internal/check"
 )
 
-// clock is a settable clock, safe for concurrent use.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // jwkOf is the public JWK of the named test key, with kid and the extra
 // members.
 func jwkOf(name, kid string, extra ...any) map[string]any {
@@ -105,7 +87,7 @@ func (s *jwksServer) setGate(gate chan struct{}) {
 	s.gate = gate
 }
 
-func jwksConfig(s *jwksServer, c *clock) JWTConfig {
+func jwksConfig(s *jwksServer, c *check.Clock) JWTConfig {
 	return JWTConfig{
 		Issuer:          testIssuer,
 		Audiences:       []string{"trailbridge"},
@@ -126,7 +108,7 @@ func identifyJSON(t *testing.T, j *JWT, token string) string {
 
 func TestJWKSRotation(t *testing.T) {
 	s := newJWKSServer(t, jwkOf("rsa", "k1", "alg", "RS256"))
-	c := &clock{t: testNow}
+	c := check.NewClock(testNow)
 	j := newTestJWT(t, jwksConfig(s, c))
 	k1 := signToken(t, "RS256", key("rsa"), claims(), map[string]any{"kid": "k1"})
 	k2 := signToken(t, "ES256", key("p256"), claims(), map[string]any{"kid": "k2"})
@@ -151,7 +133,7 @@ func TestJWKSRotation(t *testing.T) {
 	}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
-			c.Advance(st.advance)
+			c.Add(st.advance)
 			if st.rotate != nil {
 				s.serve(st.rotate...)
 			}
@@ -167,7 +149,7 @@ func TestJWKSRotation(t *testing.T) {
 
 func TestJWKSRefreshesAnOldSetInTheBackground(t *testing.T) {
 	s := newJWKSServer(t, jwkOf("ed25519", "k1"))
-	c := &clock{t: testNow}
+	c := check.NewClock(testNow)
 	cfg := jwksConfig(s, c)
 	cfg.JWKSMaxAge = time.Minute
 	j := newTestJWT(t, cfg)
@@ -175,7 +157,7 @@ func TestJWKSRefreshesAnOldSetInTheBackground(t *testing.T) {
 	if got, want := identifyJSON(t, j, token), aliceWebJSON; got != want {
 		t.Fatalf("identity\n got %s\nwant %s", got, want)
 	}
-	c.Advance(2 * time.Minute)
+	c.Add(2 * time.Minute)
 	gate := make(chan struct{})
 	s.setGate(gate) // the background fetch cannot finish: the answer must not wait for it
 	if got, want := identifyJSON(t, j, token), aliceWebJSON; got != want {
@@ -192,7 +174,7 @@ func TestJWKSRefreshesAnOldSetInTheBackground(t *testing.T) {
 
 func TestJWKSOneFetchAtATime(t *testing.T) {
 	s := newJWKSServer(t, jwkOf("p384", "k1"))
-	c := &clock{t: testNow}
+	c := check.NewClock(testNow)
 	j := newTestJWT(t, jwksConfig(s, c))
 	token := signToken(t, "ES384", key("p384"), claims(), map[string]any{"kid": "k1"})
 	gate := make(chan struct{})
@@ -227,7 +209,7 @@ func TestJWKSWaitIsBounded(t *testing.T) {
 		gate := make(chan struct{})
 		defer close(gate)
 		s.setGate(gate)
-		cfg := jwksConfig(s, &clock{t: testNow})
+		cfg := jwksConfig(s, check.NewClock(testNow))
 		cfg.JWKSFetchTimeout = 50 * time.Millisecond
 		j := newTestJWT(t, cfg)
 		start := time.Now()
@@ -243,7 +225,7 @@ func TestJWKSWaitIsBounded(t *testing.T) {
 		gate := make(chan struct{})
 		defer close(gate)
 		s.setGate(gate)
-		j := newTestJWT(t, jwksConfig(s, &clock{t: testNow}))
+		j := newTestJWT(t, jwksConfig(s, check.NewClock(testNow)))
 		ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 		defer cancel()
 		r := bearer(httptest.NewRequestWithContext(ctx, http.MethodGet, "/", nil), token)
@@ -254,7 +236,7 @@ func TestJWKSWaitIsBounded(t *testing.T) {
 	t.Run("no identity when the set cannot be fetched", func(t *testing.T) {
 		s := newJWKSServer(t, jwkOf("rsa", "k1"))
 		s.status = http.StatusInternalServerError
-		j := newTestJWT(t, jwksConfig(s, &clock{t: testNow}))
+		j := newTestJWT(t, jwksConfig(s, check.NewClock(testNow)))
 		if got := identifyJSON(t, j, token); got != "null" {
 			t.Errorf("identity = %s, want null", got)
 		}
@@ -266,7 +248,7 @@ func TestJWKSWaitIsBounded(t *testing.T) {
 
 func TestFetchKeys(t *testing.T) {
 	s := newJWKSServer(t, jwkOf("rsa", "k1"))
-	j := newTestJWT(t, jwksConfig(s, &clock{t: testNow}))
+	j := newTestJWT(t, jwksConfig(s, check.NewClock(testNow)))
 	if err := j.FetchKeys(t.Context()); err != nil {
 		t.Fatal(err)
 	}

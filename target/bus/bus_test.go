@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/trailbridge/trailbridge"
+	"github.com/trailbridge/trailbridge/internal/check"
 	"github.com/trailbridge/trailbridge/target"
 	"github.com/trailbridge/trailbridge/target/bus"
 	"github.com/trailbridge/trailbridge/target/targettest"
@@ -249,24 +250,6 @@ func TestPayloadsThatAreNotEvents(t *testing.T) {
 	}
 }
 
-// clock is a settable time.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 func isLoop(err error) bool {
 	var e *target.Error
 	return errors.As(err, &e) && e.Code == target.CodeInvalidPayload && !e.Retryable && strings.Contains(e.Message, "loop detected")
@@ -319,7 +302,7 @@ func TestLoopGuard(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fake := newFakeEngine("a", "b")
-			c := &clock{now: time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)}
+			c := check.NewClock(time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC))
 			tc.opts.Now = c.Now
 			k := bus.New(fake, fake, place, tc.opts)
 			for i, s := range tc.steps {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/trailbridge/trailbridge"
+	"github.com/trailbridge/trailbridge/internal/check"
 	"github.com/trailbridge/trailbridge/target"
 	"github.com/trailbridge/trailbridge/target/logs"
 	"github.com/trailbridge/trailbridge/target/targettest"
@@ -108,24 +109,6 @@ func TestConformance(t *testing.T) {
 			})
 		})
 	}
-}
-
-// clock is a settable time.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	c.now = t
-	c.mu.Unlock()
 }
 
 func invoke(t testing.TB, k *logs.Kind, arn, payload string) error {
@@ -285,7 +268,7 @@ func TestLongGroupNames(t *testing.T) {
 
 func TestDailyFiles(t *testing.T) {
 	root := t.TempDir()
-	c := &clock{}
+	c := check.NewClock(time.Time{})
 	k := logs.New(root, logs.Options{KeepDays: 2, Now: c.Now})
 	defer k.Close()
 	day := time.Date(2024, 2, 28, 10, 0, 0, 0, time.UTC)
