@@ -4,35 +4,14 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/trailbridge/trailbridge/internal/check"
 )
 
-// awsCLIs are the aws command lines to drive the server with: Debian's
-// aws CLI 2.9 speaks SQS's query protocol, newer ones its JSON protocol;
-// each one found is tried.
-func awsCLIs(t *testing.T) []string {
-	var bins []string
-	seen := map[string]bool{}
-	for _, b := range []string{"/usr/bin/aws", "aws"} {
-		p, err := exec.LookPath(b)
-		if err != nil {
-			continue
-		}
-		if r, err := filepath.EvalSymlinks(p); err == nil && !seen[r] {
-			seen[r] = true
-			bins = append(bins, p)
-		}
-	}
-	if len(bins) == 0 {
-		if os.Getenv("CI") != "" {
-			t.Fatal("the aws CLI is not installed (.ci/run installs the awscli package)")
-		}
-		t.Skip("the aws CLI is not installed")
-	}
-	return bins
-}
+// awsCLIs are the aws command lines to drive the server with.
+func awsCLIs(t *testing.T) []string { return check.AWSCLIs(t) }
 
 func TestSQSAWSCLI(t *testing.T) {
 	for _, bin := range awsCLIs(t) {

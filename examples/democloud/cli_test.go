@@ -5,33 +5,15 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/trailbridge/trailbridge/internal/check"
 )
 
-// awsCLIs are the aws command lines found on PATH (and Debian's at
-// /usr/bin/aws), each tried: IAM and RDS speak the query protocol to the
-// demo, EC2 its dialect, S3 REST-XML.
-func awsCLIs(t *testing.T) []string {
-	var bins []string
-	seen := map[string]bool{}
-	for _, b := range []string{"/usr/bin/aws", "aws"} {
-		p, err := exec.LookPath(b)
-		if err != nil {
-			continue
-		}
-		if r, err := filepath.EvalSymlinks(p); err == nil && !seen[r] {
-			seen[r] = true
-			bins = append(bins, p)
-		}
-	}
-	if len(bins) == 0 {
-		t.Skip("the aws CLI is not on PATH (apt-get install awscli, or pip install awscli, to run this test)")
-	}
-	return bins
-}
+// awsCLIs are the aws command lines to drive the server with.
+func awsCLIs(t *testing.T) []string { return check.AWSCLIs(t) }
 
 func TestAWSCLI(t *testing.T) {
 	if testing.Short() {
