@@ -218,15 +218,6 @@ func TestSelfAudit(t *testing.T) {
 	}
 }
 
-func TestLowerCamel(t *testing.T) {
-	for in, want := range map[string]string{"Name": "name", "EventBusName": "eventBusName", "ARN": "arn", "RoleArn": "roleArn",
-		"URLPath": "urlPath", "name": "name", "": "", "QueueUrl": "queueUrl", "ID": "id", "Attribute.1.Name": "attribute.1.Name"} {
-		if got := lowerCamel(in); got != want {
-			t.Errorf("lowerCamel(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestHideAuth(t *testing.T) {
 	in := json.RawMessage(`{"name":"c","authParameters":{"apiKeyAuthParameters":{"apiKeyName":"x-api-key","apiKeyValue":"s3cret"}}}`)
 	got := string(hideAuth("CreateConnection", in))

@@ -10,16 +10,16 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	tb "github.com/trailbridge/trailbridge"
+	"github.com/trailbridge/trailbridge/capture"
 	"github.com/trailbridge/trailbridge/cloudtrail"
 )
 
 // trailbridge audits itself as AWS does: every management call to its API
 // becomes a CloudTrail record with eventSource events.amazonaws.com or
-// sqs.amazonaws.com, handed to Server.Audit.
+// sqs.amazonaws.com, secrets hidden by capture's rule, handed to
+// Server.Audit.
 
 // call is what the handler learns about a request for its record.
 type call struct {
@@ -84,7 +84,7 @@ func (s *Server) audit(r *http.Request, proto protocol, action, reqID string, c 
 		rec.ErrorCode, rec.ErrorMessage = e.Code, e.Message
 	} else if !readOnly && c.out != nil {
 		if b, err := json.Marshal(c.out); err == nil && !bytes.Equal(b, []byte("{}")) {
-			rec.ResponseElements = lowerCamelJSON(b)
+			rec.ResponseElements = capture.AWSMembers(b)
 		}
 	}
 	if r.TLS != nil {
@@ -150,81 +150,21 @@ func peerIP(addr string) string {
 }
 
 // requestParameters renders a request's parameters as CloudTrail does for
-// JSON and query services: member names in lower camel case.
+// JSON and query services: member names with their first letter in lower
+// case, secrets hidden.
 func requestParameters(c *call) json.RawMessage {
+	body := c.body
 	if c.form != nil {
-		m := map[string]any{}
+		m := map[string]string{}
 		for k, v := range c.form {
-			if k == "Action" || k == "Version" || len(v) == 0 {
-				continue
-			}
-			m[lowerCamel(k)] = v[0]
-		}
-		if len(m) == 0 {
-			return json.RawMessage("null")
-		}
-		b, _ := json.Marshal(m)
-		return b
-	}
-	if len(bytes.TrimSpace(c.body)) == 0 || bytes.Equal(bytes.TrimSpace(c.body), []byte("{}")) {
-		return json.RawMessage("null")
-	}
-	return lowerCamelJSON(c.body)
-}
-
-// lowerCamelJSON rewrites every object key of a JSON document in lower
-// camel case; what is not JSON becomes null.
-func lowerCamelJSON(b []byte) json.RawMessage {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var v any
-	if dec.Decode(&v) != nil {
-		return json.RawMessage("null")
-	}
-	out, err := json.Marshal(lowerCamelKeys(v))
-	if err != nil {
-		return json.RawMessage("null")
-	}
-	return out
-}
-
-func lowerCamelKeys(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		m := make(map[string]any, len(v))
-		for k, x := range v {
-			m[lowerCamel(k)] = lowerCamelKeys(x)
-		}
-		return m
-	case []any:
-		for i := range v {
-			v[i] = lowerCamelKeys(v[i])
-		}
-	}
-	return v
-}
-
-// lowerCamel lowers a member name's leading capitals as AWS's SDKs do:
-// Name → name, EventBusName → eventBusName, ARN → arn, RoleArn → roleArn.
-func lowerCamel(s string) string {
-	r, n := utf8.DecodeRuneInString(s)
-	if !unicode.IsUpper(r) {
-		return s
-	}
-	// Lower the run of capitals, but leave the last one of a run that a
-	// lower-case letter follows (URLPath → urlPath).
-	i := n
-	for i < len(s) {
-		r2, n2 := utf8.DecodeRuneInString(s[i:])
-		if !unicode.IsUpper(r2) {
-			break
-		}
-		if i+n2 < len(s) {
-			if r3, _ := utf8.DecodeRuneInString(s[i+n2:]); unicode.IsLower(r3) {
-				break
+			if k != "Action" && k != "Version" && len(v) > 0 {
+				m[k] = v[0]
 			}
 		}
-		i += n2
+		body, _ = json.Marshal(m)
 	}
-	return strings.ToLower(s[:i]) + s[i:]
+	if b := bytes.TrimSpace(body); len(b) == 0 || bytes.Equal(b, []byte("{}")) {
+		return json.RawMessage("null")
+	}
+	return capture.AWSMembers(body)
 }

@@ -188,15 +188,16 @@ func TestIdentifierIsAsked(t *testing.T) {
 	}
 }
 
-func TestRedact(t *testing.T) {
+func TestAWSMembers(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
-		{`{"name": "c", "password": "p", "nested": [{"clientSecret": "s", "keyId": "k"}]}`, `{"name":"c","password":"HIDDEN_DUE_TO_SECURITY_REASONS","nested":[{"clientSecret":"HIDDEN_DUE_TO_SECURITY_REASONS","keyId":"k"}]}`},
+		{`{"Name": "c", "Password": "p", "DBSnapshotIdentifier": "s1", "Nested": [{"ClientSecret": "s", "KeyId": "k"}]}`,
+			`{"name":"c","password":"HIDDEN_DUE_TO_SECURITY_REASONS","dBSnapshotIdentifier":"s1","nested":[{"clientSecret":"HIDDEN_DUE_TO_SECURITY_REASONS","keyId":"k"}]}`},
 		{`null`, `null`},
 		{`{"a":`, `null`},
-		{``, ``},
+		{``, `null`},
 	} {
-		if got := string(Redact(json.RawMessage(tc.in))); got != tc.want {
-			t.Errorf("Redact(%s) = %s, want %s", tc.in, got, tc.want)
+		if got := string(AWSMembers([]byte(tc.in))); got != tc.want {
+			t.Errorf("AWSMembers(%s) = %s, want %s", tc.in, got, tc.want)
 		}
 	}
 }

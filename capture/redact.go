@@ -269,16 +269,16 @@ func isJSONType(ct string) bool {
 	return strings.HasSuffix(ct, "/json") || strings.HasSuffix(ct, "+json") || strings.HasPrefix(ct, "application/x-amz-json")
 }
 
-// Redact returns a copy of a JSON document, compacted, with the values of
-// sensitive members (see Sensitive) replaced by cloudtrail.Hidden at any
-// depth. What is not valid JSON comes back as null. It is the choke point
-// for records made elsewhere, such as trailbridge's audit of its own API.
-func Redact(doc json.RawMessage) json.RawMessage {
-	if len(doc) == 0 {
-		return doc
-	}
-	if !json.Valid(doc) {
+// AWSMembers returns an AWS JSON protocol's request or answer as
+// CloudTrail writes it in a record: compacted, each member name's first
+// letter in lower case (DBSnapshotIdentifier → dBSnapshotIdentifier, as in
+// real records), sensitive members' values replaced by cloudtrail.Hidden
+// (see Sensitive). It is the choke point for records made elsewhere, such
+// as trailbridge's audit of its own API. What is not valid JSON, and an
+// empty document, come back as null.
+func AWSMembers(doc []byte) json.RawMessage {
+	if len(doc) == 0 || !json.Valid(doc) {
 		return json.RawMessage("null")
 	}
-	return rewrite{}.appendJSON(nil, doc)
+	return rewrite{lowerKeys: true}.appendJSON(nil, doc)
 }

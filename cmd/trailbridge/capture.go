@@ -293,8 +293,8 @@ type namedHandoff struct {
 	h    *capture.Handoff
 }
 
-// selfAudit hands the records of calls to trailbridge's own API to the
-// default bus through a hand-off of their own, with secrets hidden.
+// selfAudit hands the records of calls to trailbridge's own API (secrets
+// already hidden) to the default bus through a hand-off of their own.
 func (a *app) selfAudit(bg context.Context, o serveOptions, eb *awsapi.EventBridge, log *slog.Logger) (func(context.Context, *cloudtrail.Record), error) {
 	h, err := capture.NewHandoff(capture.HandoffConfig{
 		Dir:    filepath.Join(o.DataDir, "capture", "_trailbridge"),
@@ -307,8 +307,6 @@ func (a *app) selfAudit(bg context.Context, o serveOptions, eb *awsapi.EventBrid
 	a.wg.Go(func() { h.Run(bg) })
 	a.handoffs = append(a.handoffs, namedHandoff{"_trailbridge", h})
 	return func(_ context.Context, rec *cloudtrail.Record) {
-		rec.RequestParameters = capture.Redact(rec.RequestParameters)
-		rec.ResponseElements = capture.Redact(rec.ResponseElements)
 		b, err := rec.MarshalJSON()
 		if err != nil {
 			log.Error("self-audit: record", "err", err)
