@@ -204,10 +204,6 @@ func (eb *EventBridge) readAuditEntry(e *AuditEntry, now time.Time) (*tb.Event, 
 	if err != nil {
 		return nil, "", auditError("MalformedDetail", "Record is not a CloudTrail record: it needs an eventTime.")
 	}
-	var id struct {
-		EventID string `json:"eventID"`
-	}
-	_ = json.Unmarshal(detail, &id) // NewEnvelope read it already
 	t, err := time.Parse(time.RFC3339Nano, env.Time)
 	if err != nil {
 		return nil, "", auditError("MalformedDetail", fmt.Sprintf("Record's eventTime %q is not an ISO-8601 time.", env.Time))
@@ -236,5 +232,5 @@ func (eb *EventBridge) readAuditEntry(e *AuditEntry, now time.Time) (*tb.Event, 
 		Region:     env.Region,
 		Resources:  []string{},
 		Detail:     detail,
-	}, id.EventID, AuditResultEntry{}
+	}, env.EventID, AuditResultEntry{}
 }

@@ -56,6 +56,10 @@ type Envelope struct {
 	Region     string          `json:"region"`
 	Resources  []string        `json:"resources"`
 	Detail     json.RawMessage `json:"detail"`
+
+	// EventID is the record's eventID, read with the rest (not part of the
+	// envelope's JSON): what deduplication goes by.
+	EventID string `json:"-"`
 }
 
 // ErrNotRecord says that bytes offered as a record are not a JSON object
@@ -73,6 +77,7 @@ func NewEnvelope(record []byte) (*Envelope, error) {
 		EventSource        string `json:"eventSource"`
 		AWSRegion          string `json:"awsRegion"`
 		EventType          string `json:"eventType"`
+		EventID            string `json:"eventID"`
 		RecipientAccountID string `json:"recipientAccountId"`
 		UserIdentity       *struct {
 			AccountID string `json:"accountId"`
@@ -102,6 +107,7 @@ func NewEnvelope(record []byte) (*Envelope, error) {
 		Region:     r.AWSRegion,
 		Resources:  []string{},
 		Detail:     record,
+		EventID:    r.EventID,
 	}, nil
 }
 

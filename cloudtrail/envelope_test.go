@@ -41,6 +41,9 @@ func TestNewEnvelopeKeepsRecord(t *testing.T) {
 	if string(out) != want {
 		t.Errorf("got  %s\nwant %s", out, want)
 	}
+	if env.EventID != "66d008e1" {
+		t.Errorf("EventID %q", env.EventID)
+	}
 	if !regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`).MatchString(env.ID) {
 		t.Errorf("id %q is not a v4 UUID", env.ID)
 	}
