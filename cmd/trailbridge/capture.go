@@ -141,6 +141,13 @@ func captureIdentity(ctx context.Context, f *configFile, c config.CaptureIdentit
 		if err != nil {
 			return nil, err
 		}
+		if j.JwksUrl != "" {
+			// Fetched now so that a wrong URL shows at start; an identity
+			// provider that is down is fetched again when tokens arrive.
+			if err := id.FetchKeys(ctx); err != nil {
+				log.Warn("JWKS not fetched at start: bearer tokens give no identity until it is", "url", j.JwksUrl, "err", err)
+			}
+		}
 		ids = append(ids, id)
 	}
 	if len(c.BasicUsers) > 0 {

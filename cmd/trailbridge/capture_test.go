@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -326,4 +327,30 @@ func staticCreds(id, secret string) aws.CredentialsProvider {
 	return aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 		return aws.Credentials{AccessKeyID: id, SecretAccessKey: secret, Source: "test"}, nil
 	})
+}
+
+// TestInterceptorFetchesJWKSAtStart: an interceptor verifying bearer
+// tokens against a JWK Set fetches it when serve starts.
+func TestInterceptorFetchesJWKSAtStart(t *testing.T) {
+	t.Parallel()
+	var hits atomic.Int64
+	jwks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"keys":[]}`)
+	}))
+	t.Cleanup(jwks.Close)
+	o := testOptions(t)
+	o.ConfigFile = writeConfig(t, `
+Interceptors:
+  - Name: jwt
+    Listen: 127.0.0.1:0
+    Upstream: `+ordersAPI(t).URL+`
+    EventSource: orders.example.com
+    Identity: {Jwt: {JwksUrl: '`+jwks.URL+`/jwks'}}
+`)
+	startTestApp(t, o)
+	if hits.Load() == 0 {
+		t.Error("the JWK Set was not fetched at start")
+	}
 }

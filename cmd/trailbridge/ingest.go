@@ -343,7 +343,7 @@ func ingestCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	bus := fs.String("event-bus-name", "", "`bus` the records go to (default: the default bus)")
 	followFlag := fs.Bool("follow", false, "keep watching the folders for new log files until interrupted")
 	every := fs.Duration("interval", 2*time.Second, "how often --follow looks for new files")
-	workers := fs.Int("concurrency", 4, "files read and sent at once")
+	workers := fs.Int("concurrency", 4, "files read at once (16 batches are sent at once whatever it is)")
 	jsonOut := fs.Bool("json", false, "print the summary as JSON on stdout")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: trailbridge ingest cloudtrail [flags] PATH...")
