@@ -78,6 +78,7 @@ func FuzzAWSRequest(f *testing.F) {
 // non-AWS API.
 func FuzzBodies(f *testing.F) {
 	f.Add("/orders?a=1&token=SECRETVALUE", `{"password":"SECRETVALUE","x":[{"apiKey":"SECRETVALUE"}]}`, 201, `{"secret":"SECRETVALUE"}`)
+	f.Add("/orders?token=a&token=b", `{"body":0}`, 200, `{}`)
 	f.Add("/orders", `[1,2`, 400, `{"error":{"code":"Bad","message":"no"}}`)
 	f.Add("/orders", "\xff\xfe", 500, `<Error><Code>X</Code></Error>`)
 	f.Add("/orders", `{"a":"\u2028","b":"\ud800"}`, 200, `{"apiKey":"SECRETVALUE","value":1}`)

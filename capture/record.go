@@ -245,7 +245,9 @@ func appendSecret(b []byte, name, value string) []byte {
 }
 
 func appendValues(b []byte, name string, vs []string) []byte {
-	if len(vs) == 1 {
+	// A repeated secret is hidden whole, as one string: how many values
+	// it had is not the record's business.
+	if len(vs) == 1 || Sensitive(name) {
 		return appendSecret(b, name, vs[0])
 	}
 	b = append(b, '[')
