@@ -1,6 +1,6 @@
 module github.com/trailbridge/trailbridge/bench
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/trailbridge/trailbridge v0.0.0
