@@ -75,12 +75,13 @@ func benchQueues(b *testing.B, clients, batch int, syncMode string) {
 	sent := time.Since(start)
 
 	start = time.Now()
-	var got atomic.Int64
+	var got, calls atomic.Int64
 	for range clients {
 		wg.Go(func() {
 			c := sqsClient(a.URL)
 			for got.Load() < int64(b.N) {
 				out := must(c.ReceiveMessage(b.Context(), &sqs.ReceiveMessageInput{QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1}))
+				calls.Add(1)
 				if len(out.Messages) == 0 {
 					continue
 				}
@@ -100,4 +101,5 @@ func benchQueues(b *testing.B, clients, batch int, syncMode string) {
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/sent.Seconds(), "sent/s")
 	b.ReportMetric(float64(got.Load())/received.Seconds(), "received+deleted/s")
+	b.ReportMetric(float64(got.Load())/float64(calls.Load()), "msgs/receive")
 }
