@@ -3,6 +3,8 @@ package natsjs
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -57,5 +59,85 @@ func BenchmarkAppend(b *testing.B) {
 				b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 			})
 		}
+	}
+}
+
+// BenchmarkCommitLatency measures how long one synced write takes at 1,000
+// writes a second, the load of the delivery latency target: a bare 1 KiB
+// append with fsync to a growing file, the same write over a file whose
+// blocks already exist, and an event appended to the events stream with
+// every write synced and with syncing every two minutes. It shows how much
+// of an event's ingestion-to-delivery latency the disk and JetStream's
+// synced commit take before any routing or delivery begins.
+//
+//	go test -run '^$' -bench CommitLatency -benchtime 3000x ./natsjs
+func BenchmarkCommitLatency(b *testing.B) {
+	block := make([]byte, 1024)
+	fileWrite := func(prealloc bool) func(b *testing.B) func() error {
+		return func(b *testing.B) func() error {
+			f, err := os.Create(filepath.Join(b.TempDir(), "log"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { f.Close() })
+			if prealloc {
+				if _, err := f.Write(make([]byte, len(block)*(b.N+1))); err != nil {
+					b.Fatal(err)
+				}
+				if err := f.Sync(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			var off int64
+			return func() error {
+				if _, err := f.WriteAt(block, off); err != nil {
+					return err
+				}
+				off += int64(len(block))
+				return f.Sync()
+			}
+		}
+	}
+	appendEvent := func(sync time.Duration) func(b *testing.B) func() error {
+		return func(b *testing.B) func() error {
+			e, err := Open(b.Context(), Options{DataDir: b.TempDir(), SyncInterval: sync})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(e.Close)
+			ev := []trailbridge.Accepted{{Bus: "default", Event: make([]byte, 1024), Ingested: time.Now()}}
+			return func() error { return e.Append(b.Context(), ev) }
+		}
+	}
+	for _, c := range []struct {
+		name  string
+		setup func(b *testing.B) func() error
+	}{
+		{"file-append-fsync", fileWrite(false)},
+		{"file-overwrite-fsync", fileWrite(true)},
+		{"events-sync-always", appendEvent(0)},
+		{"events-sync-2m", appendEvent(2 * time.Minute)},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			op := c.setup(b)
+			lat := make([]time.Duration, 0, b.N)
+			tick := time.NewTicker(time.Millisecond)
+			defer tick.Stop()
+			b.ResetTimer()
+			for range b.N {
+				<-tick.C
+				t0 := time.Now()
+				if err := op(); err != nil {
+					b.Fatal(err)
+				}
+				lat = append(lat, time.Since(t0))
+			}
+			b.StopTimer()
+			slices.Sort(lat)
+			at := func(q float64) float64 { return float64(lat[int(q*float64(len(lat)-1))].Microseconds()) / 1000 }
+			b.ReportMetric(at(0.5), "p50-ms")
+			b.ReportMetric(at(0.99), "p99-ms")
+			b.ReportMetric(at(0.999), "p99.9-ms")
+		})
 	}
 }
