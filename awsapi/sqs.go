@@ -38,6 +38,28 @@ type SQS struct {
 
 	cacheMu sync.Mutex
 	cache   map[string]cachedQueue // by name
+
+	deletedMu sync.Mutex
+	deleted   map[string]time.Time // queues this process deleted, by name, for QueueDeletedRecently
+}
+
+// deletedWait is how long SQS refuses to create a queue under the name of
+// one just deleted.
+const deletedWait = 60 * time.Second
+
+// recentlyDeleted reports whether this process deleted the queue name less
+// than deletedWait ago, forgetting deletions older than that.
+func (q *SQS) recentlyDeleted(name string) bool {
+	q.deletedMu.Lock()
+	defer q.deletedMu.Unlock()
+	now := q.now()
+	for n, at := range q.deleted {
+		if now.Sub(at) >= deletedWait {
+			delete(q.deleted, n)
+		}
+	}
+	_, ok := q.deleted[name]
+	return ok
 }
 
 func (q *SQS) now() time.Time {
@@ -63,6 +85,7 @@ const (
 	sqsOverLimit               = "OverLimit"
 	sqsUnsupportedOperation    = "UnsupportedOperation"
 	sqsPurgeQueueInProgress    = "PurgeQueueInProgress"
+	sqsQueueDeletedRecently    = "QueueDeletedRecently"
 	sqsEmptyBatchRequest       = "EmptyBatchRequest"
 	sqsTooManyEntries          = "TooManyEntriesInBatchRequest"
 	sqsBatchEntryIdsNotDistint = "BatchEntryIdsNotDistinct"
@@ -87,7 +110,7 @@ var sqsQueryCodes = map[string]string{
 	sqsBatchEntryIdsNotDistint: "AWS.SimpleQueueService.BatchEntryIdsNotDistinct",
 	sqsBatchRequestTooLong:     "AWS.SimpleQueueService.BatchRequestTooLong",
 	sqsInvalidBatchEntryID:     "AWS.SimpleQueueService.InvalidBatchEntryId",
-	"QueueDeletedRecently":     "AWS.SimpleQueueService.QueueDeletedRecently",
+	sqsQueueDeletedRecently:    "AWS.SimpleQueueService.QueueDeletedRecently",
 	"MessageNotInflight":       "AWS.SimpleQueueService.MessageNotInflight",
 	// Errors of the shared layers (signatures, the engine) get the names
 	// SQS's query protocol gives them.
@@ -108,7 +131,7 @@ var sqsModelErrors = map[string]bool{
 	sqsInvalidAttributeName: true, sqsInvalidAttributeValue: true, sqsInvalidMessageContents: true,
 	sqsInvalidAddress: true, sqsOverLimit: true, sqsUnsupportedOperation: true, sqsPurgeQueueInProgress: true,
 	sqsEmptyBatchRequest: true, sqsTooManyEntries: true, sqsBatchEntryIdsNotDistint: true,
-	sqsBatchRequestTooLong: true, sqsInvalidBatchEntryID: true, "QueueDeletedRecently": true,
+	sqsBatchRequestTooLong: true, sqsInvalidBatchEntryID: true, sqsQueueDeletedRecently: true,
 	"MessageNotInflight": true, "InvalidIdFormat": true, "InvalidSecurity": true, "RequestThrottled": true,
 }
 
@@ -494,7 +517,13 @@ func (q *SQS) CreateQueue(ctx context.Context, in *CreateQueueInput) (*QueueURLO
 	}
 	now := q.now()
 	created := false
+	recent := q.recentlyDeleted(name)
 	err = q.Resources.UpdateResource(ctx, kindQueue, name, func(cur json.RawMessage) (json.RawMessage, error) {
+		if cur == nil && recent {
+			// As SQS: the name of a deleted queue is free again only after
+			// a minute (known to the process that deleted it).
+			return nil, tb.Errorf(sqsQueueDeletedRecently, "You must wait 60 seconds after deleting a queue before you can create another queue with the same name.")
+		}
 		if cur != nil {
 			sq := new(storedQueue)
 			if err := json.Unmarshal(cur, sq); err != nil {
@@ -630,6 +659,12 @@ func (q *SQS) DeleteQueue(ctx context.Context, in *QueueURLInput) (*Empty, error
 	if err := q.Messages.DeleteQueue(ctx, name); err != nil && !isNoQueue(err) {
 		return nil, fmt.Errorf("delete queue %s: %w", name, err)
 	}
+	q.deletedMu.Lock()
+	if q.deleted == nil {
+		q.deleted = map[string]time.Time{}
+	}
+	q.deleted[name] = q.now()
+	q.deletedMu.Unlock()
 	if q.Log != nil {
 		q.Log.Info("queue deleted", "queue", name)
 	}

@@ -180,6 +180,33 @@ func TestSQSQueueLifecycle(t *testing.T) {
 	}
 }
 
+// TestSQSQueueDeletedRecently: a deleted queue's name can be used again
+// only a minute later, as on SQS.
+func TestSQSQueueDeletedRecently(t *testing.T) {
+	s := startSQS(t)
+	clock := check.NewClock(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC))
+	s.api.Now = clock.Now
+	ctx := t.Context()
+	url := s.create(t, "gone", nil)
+	must(s.client.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: &url}))
+	clock.Add(59 * time.Second)
+	_, err := s.client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("gone")})
+	wantSQSError(t, err, "AWS.SimpleQueueService.QueueDeletedRecently",
+		"You must wait 60 seconds after deleting a queue before you can create another queue with the same name.")
+	var qdr *types.QueueDeletedRecently
+	if !errors.As(err, &qdr) {
+		t.Errorf("error %T is not a QueueDeletedRecently", err)
+	}
+	if _, err := s.client.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String("gone")}); err == nil {
+		t.Error("the refused CreateQueue created the queue")
+	}
+	s.create(t, "other", nil) // other names are free
+	clock.Add(time.Second)
+	if got := s.create(t, "gone", nil); got != url {
+		t.Errorf("CreateQueue a minute after the delete: %q, want %q", got, url)
+	}
+}
+
 func TestSQSErrors(t *testing.T) {
 	s := startSQS(t)
 	ctx := t.Context()
