@@ -126,13 +126,14 @@ func (ri *rangeIndex) build() {
 	ri.pending = nil
 }
 
-func (ri *rangeIndex) find(d *decimal, out []anchorRef) []anchorRef {
+// find returns the index in segs of the point or open segment holding d.
+func (ri *rangeIndex) find(d *decimal) int {
 	lo, hi := 0, len(ri.bounds)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
 		c := cmpDecimal(&ri.bounds[m], d)
 		if c == 0 {
-			return append(out, ri.segs[2*m+1]...)
+			return 2*m + 1
 		}
 		if c < 0 {
 			lo = m + 1
@@ -140,7 +141,7 @@ func (ri *rangeIndex) find(d *decimal, out []anchorRef) []anchorRef {
 			hi = m
 		}
 	}
-	return append(out, ri.segs[2*lo]...)
+	return 2 * lo
 }
 
 // affixIndex holds prefixes (or suffixes) by their text, and the distinct
@@ -329,8 +330,10 @@ func (seg *segment) index(s segSlot, si int32) {
 }
 
 // lookup appends to out every sub the value may satisfy, apart from those
-// in present.
-func (a *anchorIndex) lookup(v *value, ec *evalCtx, out []anchorRef) []anchorRef {
+// in present. lastSeg is the range segment of the previous value looked up
+// at this path in this event (-1 at first): a value in the same segment
+// leads to subs already tried, so their refs are left out.
+func (a *anchorIndex) lookup(v *value, ec *evalCtx, out []anchorRef, lastSeg *int) []anchorRef {
 	switch v.kind {
 	case vString:
 		if a.str != nil {
@@ -353,7 +356,12 @@ func (a *anchorIndex) lookup(v *value, ec *evalCtx, out []anchorRef) []anchorRef
 					out = append(out, a.num[d.key()]...)
 				}
 				if a.ranges.segs != nil {
-					out = a.ranges.find(v.dec(ec), out)
+					// Values in arrays (coordinates, readings) often fall
+					// in the segment of the one before.
+					if k := a.ranges.find(v.dec(ec)); k != *lastSeg {
+						*lastSeg = k
+						out = append(out, a.ranges.segs[k]...)
+					}
 				}
 			}
 		}

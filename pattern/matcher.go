@@ -390,8 +390,9 @@ func (st *matchState) run(seg *segment, dead []uint64, out []*string) []*string 
 		if !a.byValue {
 			continue
 		}
+		lastSeg := -1
 		for fi := st.heads[p]; fi >= 0; fi = st.fields[fi].next {
-			st.refs = a.lookup(&st.fields[fi].val, &st.evalCtx, st.refs[:0])
+			st.refs = a.lookup(&st.fields[fi].val, &st.evalCtx, st.refs[:0], &lastSeg)
 			for _, r := range st.refs {
 				out = st.try(seg, dead, r.sub(), r.exact(), ep, out)
 			}
