@@ -23,9 +23,10 @@ import (
 // no event matches, as most audited API calls match no alerting rule. It
 // reports accepted events per second and the latency of PutEvents calls,
 // for several numbers of clients, with the default disk sync (every write)
-// and, for comparison, with syncing every two minutes. Delivery is off:
-// the targets are queues, which this build does not deliver to yet, and
-// BenchmarkDelivery measures delivery.
+// and, for comparison, with syncing every two minutes. Delivery is off,
+// so that the figures are those of accepting and routing (the router still
+// records every delivery); BenchmarkDelivery and BenchmarkQueues measure
+// delivering.
 //
 //	go test -run '^$' -bench PutEvents -benchtime 4000x ./cmd/trailbridge
 func BenchmarkPutEvents(b *testing.B) {
