@@ -183,7 +183,7 @@ func (lr *LogReader) keys() error {
 			continue
 		}
 		lr.dec.More() // to the colon
-		off := lr.dec.InputOffset() + 1
+		off := lr.valueStart()
 		tok, err = lr.dec.Token()
 		if err != nil {
 			return lr.decodeError(err)
@@ -205,6 +205,26 @@ func (lr *LogReader) keys() error {
 	}
 	lr.state = stateDone
 	return nil
+}
+
+// valueStart is the offset of the value after the colon the decoder
+// stands at, found in its buffer: past the colon and any white space (or
+// just past the colon when the buffer ends before the value).
+func (lr *LogReader) valueStart() int64 {
+	off := lr.dec.InputOffset()
+	var b [256]byte
+	n, _ := io.ReadFull(lr.dec.Buffered(), b[:])
+	i := 0
+	if i < n && b[i] == ':' {
+		i++
+	}
+	for i < n && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	if i == n {
+		return off + 1
+	}
+	return off + int64(i)
 }
 
 // skip reads past one value token by token, so a large value other than

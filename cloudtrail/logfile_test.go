@@ -143,6 +143,8 @@ func TestReadLogMalformed(t *testing.T) {
 		{"number at the top fails", `42`, 1, 1, "is a number", 0},
 		{"records as an object fail", `{"Records":{"a":1}}`, 1, 12, "Records is an object, not an array", 0},
 		{"records as a string fail", `{"Records":"x"}`, 1, 12, "Records is a string", 0},
+		{"records as a number on the next line fail there", "{\"Records\":\n  1}", 2, 3, "Records is a number", 0},
+		{"records as a number after spaces fail at the number", `{"Records":   1}`, 1, 15, "Records is a number", 0},
 		{"record that is not an object fails", `{"Records":[{"a":1}, 7]}`, 1, 22, "a record is a number, not an object", 1},
 		{"missing comma fails", `[{"a":1} {"b":2}]`, 1, 10, "", 1},
 		{"data after the log fails", "{\"Records\":[]}\n{}", 2, 1, "data after the end of the log", 0},
@@ -340,7 +342,7 @@ func TestLogWriterSharedRoundTrip(t *testing.T) {
 
 func FuzzReadLog(f *testing.F) {
 	for _, s := range []string{
-		`{"Records":[{"a":1}]}`, `[{"a":1},{"b":2}]`, `{"x":[1],"Records":null}`, "{\"Records\":[\n{\"a\":\n1}]}", `{"Records":[1]}`, ``, `nul`,
+		`{"Records":[{"a":1}]}`, `[{"a":1},{"b":2}]`, `{"x":[1],"Records":null}`, "{\"Records\":[\n{\"a\":\n1}]}", `{"Records":[1]}`, ``, `nul`, "{\"Records\":\n1",
 	} {
 		f.Add([]byte(s))
 	}
