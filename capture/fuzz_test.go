@@ -144,7 +144,10 @@ func checkHidden(t *testing.T, b []byte) {
 	walk = func(v any) {
 		switch v := v.(type) {
 		case map[string]any:
-			_, isTag := v["value"]
+			isTag := false // a {"key":…,"value":…} pair, its names in any case
+			for k := range v {
+				isTag = isTag || strings.EqualFold(k, "value")
+			}
 			for k, x := range v {
 				if Sensitive(k) && x != cloudtrail.Hidden && !(isTag && strings.EqualFold(k, "key")) {
 					t.Fatalf("member %q kept %v in %s", k, x, b)
