@@ -173,15 +173,7 @@ func (h *Handoff) writeLoop(ctx context.Context) {
 			}
 			timer.Stop()
 		}
-	more:
-		for len(batch) < writeBatchLimit {
-			select {
-			case j := <-h.queue:
-				batch = append(batch, j)
-			default:
-				break more
-			}
-		}
+		batch = h.fill(batch)
 		var n int
 		buf, n = h.buildBatch(buf[:0], batch)
 		clear(batch)
@@ -193,6 +185,20 @@ func (h *Handoff) writeLoop(ctx context.Context) {
 			buf = nil
 		}
 	}
+}
+
+// fill adds to batch what the memory queue holds now, up to
+// writeBatchLimit, without waiting.
+func (h *Handoff) fill(batch []job) []job {
+	for len(batch) < writeBatchLimit {
+		select {
+		case j := <-h.queue:
+			batch = append(batch, j)
+		default:
+			return batch
+		}
+	}
+	return batch
 }
 
 func (h *Handoff) buildBatch(buf []byte, batch []job) ([]byte, int) {
@@ -212,15 +218,7 @@ func (h *Handoff) buildBatch(buf []byte, batch []job) ([]byte, int) {
 // flushOnStop writes what is still queued, whatever the spool's size.
 func (h *Handoff) flushOnStop(w *segmentWriter, batch []job, buf []byte) {
 	for {
-	more:
-		for len(batch) < writeBatchLimit {
-			select {
-			case j := <-h.queue:
-				batch = append(batch, j)
-			default:
-				break more
-			}
-		}
+		batch = h.fill(batch)
 		if len(batch) == 0 {
 			return
 		}

@@ -39,6 +39,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/trailbridge/trailbridge/config"
+	"github.com/trailbridge/trailbridge/internal/check"
 	"github.com/trailbridge/trailbridge/sigv4"
 )
 
@@ -810,32 +811,6 @@ func shellWords(s string) ([]string, error) {
 	return words, nil
 }
 
-// awsCLIsForReadme are the aws command lines to run the manual path with:
-// the one on PATH, and with TRAILBRIDGE_README_ALL_CLIS=1 also Debian's
-// when it is another (each run takes some forty seconds).
-func awsCLIsForReadme() []string {
-	var bins []string
-	seen := map[string]bool{}
-	for _, b := range []string{"aws", "/usr/bin/aws"} {
-		p, err := exec.LookPath(b)
-		if err != nil {
-			continue
-		}
-		real, err := filepath.EvalSymlinks(p)
-		if err != nil {
-			real = p
-		}
-		if !seen[real] {
-			seen[real] = true
-			bins = append(bins, p)
-		}
-	}
-	if len(bins) > 1 && os.Getenv("TRAILBRIDGE_README_ALL_CLIS") != "1" {
-		bins = bins[:1]
-	}
-	return bins
-}
-
 // TestReadmeManualPath starts the demo as `trailbridge demo` does (the six
 // scenarios played, then everything left running), and runs the README's
 // manual-path blocks, as one bash script, with each aws CLI installed.
@@ -843,9 +818,12 @@ func TestReadmeManualPath(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the aws CLI some thirty times")
 	}
-	clis := awsCLIsForReadme()
-	if len(clis) == 0 {
-		t.Skip("the aws CLI is not on PATH (apt-get install awscli, or pip install awscli): the README's manual path needs it")
+	// The one on PATH (listed last), as a reader's shell finds it; with
+	// TRAILBRIDGE_README_ALL_CLIS=1 also Debian's when it is another (each
+	// run takes some forty seconds).
+	clis := check.AWSCLIs(t)
+	if os.Getenv("TRAILBRIDGE_README_ALL_CLIS") != "1" {
+		clis = clis[len(clis)-1:]
 	}
 	for _, tool := range []string{"bash", "curl"} {
 		if _, err := exec.LookPath(tool); err != nil {
