@@ -32,6 +32,7 @@ type Matcher struct {
 type snapshot struct {
 	root   *pathNode
 	npaths int
+	decode []bool // by path id: some segment looks numbers there up by value
 	levels [numLevels]levelView
 }
 
@@ -232,8 +233,15 @@ func (w *writerState) rebuild(l *levelState) {
 // view is the snapshot of the current state.
 func (w *writerState) view() *snapshot {
 	s := &snapshot{root: w.root, npaths: len(w.paths)}
+	s.decode = make([]bool, len(w.paths))
 	for i := range w.levels {
-		s.levels[i] = levelView{seg: w.levels[i].seg, dead: w.levels[i].dead}
+		seg := w.levels[i].seg
+		s.levels[i] = levelView{seg: seg, dead: w.levels[i].dead}
+		for p, a := range seg.anchors {
+			if a != nil && p < len(s.decode) && (a.num != nil || a.ranges.segs != nil) {
+				s.decode[p] = true
+			}
+		}
 	}
 	return s
 }
@@ -320,6 +328,7 @@ type matchState struct {
 
 func (st *matchState) match(snap *snapshot, event []byte) ([]string, error) {
 	st.reset(event)
+	st.decode = snap.decode
 	if err := st.scan(snap.root); err != nil {
 		return nil, err
 	}

@@ -224,8 +224,12 @@ func TestEarlyStop(t *testing.T) {
 
 func TestMatchRefusesNonObjects(t *testing.T) {
 	m := NewMatcher()
-	m.Add("p", []byte(`{"a":[1]}`))
-	for _, ev := range []string{``, `[]`, `"x"`, `1`, `{"a":`, `{"a" 1}`, `{"a":tru}`, `{"a":"x`} {
+	m.Add("p", []byte(`{"a":[1]}`))                   // numbers at a are decoded as read
+	m.Add("q", []byte(`{"b":[{"exists":true}]}`))     // numbers at b are only checked
+	m.Add("r", []byte(`{"c":[{"numeric":[">",0]}]}`)) // numbers at c are decoded as read
+	for _, ev := range []string{``, `[]`, `"x"`, `1`, `{"a":`, `{"a" 1}`, `{"a":tru}`, `{"a":"x`,
+		`{"a":01}`, `{"b":01}`, `{"c":-01}`, `{"a":-}`, `{"c":1.}`, `{"c":1.e5}`, `{"a":1e}`, `{"b":1e+}`,
+		`{"c":00000000000000000000000000000000000001}`, `{"a":12345678901234567890123456789012345.}`} {
 		if _, err := m.Match([]byte(ev)); !errors.Is(err, ErrInvalidEvent) {
 			t.Errorf("Match(%q) error = %v, want ErrInvalidEvent", ev, err)
 		}

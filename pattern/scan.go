@@ -107,7 +107,8 @@ type scanState struct {
 	trails  []int32 // (array id, index) pairs of all fields
 	trail   []int32 // the pairs enclosing the current value
 	arrays  int32
-	evalCtx // decoded strings and derived forms
+	decode  []bool // by path id: numbers there are decoded as they are read
+	evalCtx        // decoded strings and derived forms
 	// open counts the objects still missing a name the patterns use, plus
 	// the arrays being read; at zero nothing further can matter.
 	open int
@@ -187,6 +188,19 @@ func (s *scanState) value(n *pathNode) error {
 			if n.id < 0 {
 				_, err := s.scalar()
 				return err
+			}
+			if int(n.id) < len(s.decode) && s.decode[n.id] {
+				// Every number here is looked up by value: checking and
+				// decoding it are one pass.
+				k, d := scanNumber(s.ev[start:])
+				if k == 0 || start+k < len(s.ev) && s.ev[start+k]-'0' < 10 { // "01", as numberLen
+					return s.fail("invalid number")
+				}
+				s.pos += k
+				s.add(n.id, vNumber, s.ev[start:s.pos])
+				f := &s.fields[len(s.fields)-1].val
+				f.num, f.derived = d, haveNum
+				return nil
 			}
 			// A number at a path in use: checked now, read when a condition
 			// asks for its value.
