@@ -180,7 +180,12 @@ func indexable(c *cond) (exact bool, weight int) {
 	switch c.op {
 	case opString, opNumber, opNumberText, opLiteral, opFold:
 		return true, 1
-	case opPrefix, opSuffix, opPrefixFold, opSuffixFold, opRange:
+	case opRange:
+		if c.rng.eq { // numeric "=": as selective as an exact value
+			return true, 1
+		}
+		return true, 4
+	case opPrefix, opSuffix, opPrefixFold, opSuffixFold:
 		return true, 4
 	case opWildcard:
 		if c.wc.stars() == 0 || c.wc.literalPrefix() != "" || c.wc.literalSuffix() != "" {
@@ -205,6 +210,9 @@ func condKey(path int32, c *cond) string {
 		fmt.Fprintf(&b, "%d/%d/%v", k.mant, k.exp, k.neg)
 	case opLiteral:
 		b.WriteByte(byte(c.lit))
+	case opRange:
+		r := &c.rng
+		fmt.Fprintf(&b, "%v%v%v%v%v/%d/%d/%v/%d/%d", r.hasLo, r.openLo, r.hasHi, r.openHi, r.lo.neg, r.lo.mant, r.lo.exp, r.hi.neg, r.hi.mant, r.hi.exp)
 	default:
 		b.WriteString(c.s)
 	}
@@ -215,6 +223,7 @@ func condKey(path int32, c *cond) string {
 func buildSegment(ids []string, pats []*compiled, pathID func(string) int32, npaths int) *segment {
 	seg := &segment{ids: ids, anchors: make([]*anchorIndex, npaths)}
 	shared := map[string]int{}
+	ranged := map[int32]bool{} // paths with true ranges: their numbers are searched anyway
 	for _, p := range pats {
 		for _, sub := range p.subs {
 			for _, s := range sub {
@@ -224,6 +233,9 @@ func buildSegment(ids []string, pats []*compiled, pathID func(string) int32, npa
 				id := pathID(s.path)
 				for i := range s.conds {
 					shared[condKey(id, &s.conds[i])]++
+					if c := &s.conds[i]; c.op == opRange && !c.rng.eq {
+						ranged[id] = true
+					}
 				}
 			}
 		}
@@ -231,25 +243,38 @@ func buildSegment(ids []string, pats []*compiled, pathID func(string) int32, npa
 	for pi, p := range pats {
 		for _, sub := range p.subs {
 			ss := segSub{pat: int32(pi), slots: make([]segSlot, len(sub))}
-			best, bestCost, bestExact := -1, 0, false
+			best, bestCost, bestExact, bestRank := -1, 0, false, 0
 			for i, s := range sub {
 				id := pathID(s.path)
 				ss.slots[i] = segSlot{path: id, conds: s.conds, absentOK: s.absentOK}
 				if s.absentOK || len(s.conds) == 0 {
 					continue
 				}
-				cost, allExact := 0, true
+				cost, allExact, numeric := 0, true, true
 				for j := range s.conds {
-					exact, w := indexable(&s.conds[j])
+					c := &s.conds[j]
+					exact, w := indexable(c)
 					allExact = allExact && exact
+					numeric = numeric && (c.op == opNumber || c.op == opRange)
 					if w == presenceWeight {
 						cost = presenceWeight * len(sub) // a hint on presence only
 						break
 					}
-					cost += w * shared[condKey(id, &s.conds[j])]
+					cost += w * shared[condKey(id, c)]
 				}
-				if best < 0 || cost < bestCost {
-					best, bestCost, bestExact = i, cost, allExact
+				// Of equally selective anchors, prefer one whose lookup the
+				// event pays for anyway (numbers at a ranged path are searched
+				// among its bounds, where this one's become points), and then
+				// strings to numbers, which must be decoded to be looked up.
+				rank := 1
+				if numeric {
+					rank = 2
+					if ranged[id] {
+						rank = 0
+					}
+				}
+				if best < 0 || cost < bestCost || cost == bestCost && rank < bestRank {
+					best, bestCost, bestExact, bestRank = i, cost, allExact, rank
 				}
 			}
 			si := int32(len(seg.subs))
@@ -263,9 +288,20 @@ func buildSegment(ids []string, pats []*compiled, pathID func(string) int32, npa
 		}
 	}
 	for _, a := range seg.anchors {
-		if a != nil {
-			a.ranges.build()
+		if a == nil {
+			continue
 		}
+		if a.num != nil && len(a.ranges.pending) > 0 {
+			// One search finds both: exact numbers join the ranges as points.
+			for k, refs := range a.num {
+				d := decimal{mant: k.mant, exp: k.exp, neg: k.neg}
+				for _, r := range refs {
+					a.ranges.pending = append(a.ranges.pending, rangeEntry{r: numRange{lo: d, hi: d, hasLo: true, hasHi: true, eq: true}, ref: r})
+				}
+			}
+			a.num = nil
+		}
+		a.ranges.build()
 	}
 	return seg
 }

@@ -368,3 +368,44 @@ func TestMatcherReplaceInPlace(t *testing.T) {
 		}
 	}
 }
+
+// TestNumbersAndRangesAtOnePath: exact numbers at a path with ranges are
+// searched among the ranges' bounds; every combination must still hold.
+func TestNumbersAndRangesAtOnePath(t *testing.T) {
+	m := NewMatcher()
+	for id, p := range map[string]string{
+		"gt1":   `{"x":[{"numeric":[">",1]}]}`,
+		"eq2":   `{"x":[2]}`,
+		"eq2.0": `{"x":[{"numeric":["=",2.0]}]}`,
+		"eq3":   `{"x":[{"numeric":["=",3]}],"t":["a"]}`,
+		"in":    `{"x":[{"numeric":[">=",2,"<",3]}]}`,
+		"neg":   `{"x":[-2,0]}`,
+		"txt":   `{"x":["2"]}`,
+	} {
+		if err := m.Add(id, []byte(p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		event string
+		want  []string
+	}{
+		{`{"x":2}`, []string{"eq2", "eq2.0", "gt1", "in"}},
+		{`{"x":2e0}`, []string{"eq2", "eq2.0", "gt1", "in"}},
+		{`{"x":3,"t":"a"}`, []string{"eq3", "gt1"}},
+		{`{"x":3,"t":"b"}`, []string{"gt1"}},
+		{`{"x":[2.5,2.6,0]}`, []string{"gt1", "in", "neg"}},
+		{`{"x":[-2,-0.0]}`, []string{"neg"}},
+		{`{"x":"2"}`, []string{"txt"}},
+		{`{"x":[1,1,1,3],"t":["b","a"]}`, []string{"eq3", "gt1"}},
+	} {
+		got, err := m.Match([]byte(tc.event))
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("Match(%s) = %v, want %v", tc.event, got, tc.want)
+		}
+	}
+}
