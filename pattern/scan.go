@@ -101,14 +101,17 @@ type field struct {
 
 // scanState reads one event. It is reused across events (see Matcher).
 type scanState struct {
-	ev      []byte
-	pos     int
-	fields  []field
-	trails  []int32 // (array id, index) pairs of all fields
-	trail   []int32 // the pairs enclosing the current value
-	arrays  int32
-	decode  []bool // by path id: numbers there are decoded as they are read
-	evalCtx        // decoded strings and derived forms
+	ev     []byte
+	pos    int
+	fields []field
+	trails []int32 // (array id, index) pairs of all fields
+	trail  []int32 // the pairs enclosing the current value
+	// trailOff is where trail is stored in trails, -1 until a value inside
+	// the current element needs it.
+	trailOff int32
+	arrays   int32
+	decode   []bool // by path id: numbers there are decoded as they are read
+	evalCtx         // decoded strings and derived forms
 	// open counts the objects still missing a name the patterns use, plus
 	// the arrays being read; at zero nothing further can matter.
 	open int
@@ -122,6 +125,7 @@ func (s *scanState) reset(ev []byte) {
 	s.fields = s.fields[:0]
 	s.trails = s.trails[:0]
 	s.trail = s.trail[:0]
+	s.trailOff = -1
 	s.arrays = 0
 	s.evalCtx.reset()
 	s.open = 0
@@ -189,28 +193,7 @@ func (s *scanState) value(n *pathNode) error {
 				_, err := s.scalar()
 				return err
 			}
-			if int(n.id) < len(s.decode) && s.decode[n.id] {
-				// Every number here is looked up by value: checking and
-				// decoding it are one pass.
-				k, d := scanNumber(s.ev[start:])
-				if k == 0 || start+k < len(s.ev) && s.ev[start+k]-'0' < 10 { // "01", as numberLen
-					return s.fail("invalid number")
-				}
-				s.pos += k
-				s.add(n.id, vNumber, s.ev[start:s.pos])
-				f := &s.fields[len(s.fields)-1].val
-				f.num, f.derived = d, haveNum
-				return nil
-			}
-			// A number at a path in use: checked now, read when a condition
-			// asks for its value.
-			k := numberLen(s.ev[start:])
-			if k == 0 {
-				return s.fail("invalid number")
-			}
-			s.pos += k
-			s.add(n.id, vNumber, s.ev[start:s.pos])
-			return nil
+			return s.number(n.id)
 		}
 		kind, err := s.scalar()
 		if err != nil || n.id < 0 {
@@ -221,14 +204,56 @@ func (s *scanState) value(n *pathNode) error {
 	}
 }
 
-func (s *scanState) add(path int32, kind valKind, raw []byte) {
-	f := field{val: value{kind: kind, raw: raw}, path: path, next: -1}
-	if len(s.trail) > 0 {
-		f.trailOff = int32(len(s.trails))
-		f.trailLen = int32(len(s.trail))
-		s.trails = append(s.trails, s.trail...)
+// add records a value and returns its field, valid until the next add.
+// number reads the number at s.pos, at path id (not -1).
+func (s *scanState) number(id int32) error {
+	start := s.pos
+	if int(id) < len(s.decode) && s.decode[id] {
+		// Every number here is looked up by value: checking and decoding
+		// it are one pass.
+		k, d := scanNumber(s.ev[start:])
+		if k == 0 || start+k < len(s.ev) && s.ev[start+k]-'0' < 10 { // "01", as numberLen
+			return s.fail("invalid number")
+		}
+		s.pos += k
+		f := s.add(id, vNumber, s.ev[start:s.pos])
+		f.val.num, f.val.derived = d, haveNum
+		return nil
 	}
-	s.fields = append(s.fields, f)
+	// Elsewhere a number is checked now, and read when a condition asks
+	// for its value.
+	k := numberLen(s.ev[start:])
+	if k == 0 {
+		return s.fail("invalid number")
+	}
+	s.pos += k
+	s.add(id, vNumber, s.ev[start:s.pos])
+	return nil
+}
+
+func (s *scanState) add(path int32, kind valKind, raw []byte) *field {
+	// Filled in place: fields are large, and building one aside to copy it
+	// in costs more than the rest of add.
+	n := len(s.fields)
+	if n == cap(s.fields) {
+		s.fields = append(s.fields, field{})
+	}
+	s.fields = s.fields[:n+1]
+	f := &s.fields[n]
+	// num and ext are read only when derived says they are set.
+	f.val.raw, f.val.kind, f.val.derived = raw, kind, 0
+	f.path, f.next = path, -1
+	f.trailOff, f.trailLen = 0, 0
+	if len(s.trail) > 0 {
+		if s.trailOff < 0 {
+			// The first value inside this element: its positions are
+			// stored once for all the values that follow inside it.
+			s.trailOff = int32(len(s.trails))
+			s.trails = append(s.trails, s.trail...)
+		}
+		f.trailOff, f.trailLen = s.trailOff, int32(len(s.trail))
+	}
+	return f
 }
 
 // isSpace marks JSON's whitespace.
@@ -369,8 +394,10 @@ func (s *scanState) array(n *pathNode) error {
 		var err error
 		if c := s.ev[s.pos]; c == '{' || c == '[' {
 			s.trail = append(s.trail, id, idx)
+			s.trailOff = -1
 			err = s.value(n)
 			s.trail = s.trail[:len(s.trail)-2]
+			s.trailOff = -1
 		} else {
 			err = s.value(n)
 		}
