@@ -41,6 +41,17 @@ func checkNumber(t *testing.T, s string) {
 	if pn != n || pd != d {
 		t.Fatalf("scanNumber(%q) = %d %+v alone, %d %+v inside an event", s, n, d, pn, pd)
 	}
+	// numberLen measures alike, but refuses what scanNumber stops short in
+	// ("01" is 0 and then 1 to it).
+	for _, in := range []string{s, s + `,"padding":"................................"}`} {
+		want, _ := scanNumber([]byte(in))
+		if want < len(in) && in[want]-'0' < 10 {
+			want = 0
+		}
+		if got := numberLen([]byte(in)); got != want {
+			t.Fatalf("numberLen(%q) = %d, want %d", in, got, want)
+		}
+	}
 	valid := json.Valid([]byte(s)) && s != "" && strings.TrimSpace(s) == s && (s[0] == '-' || s[0] >= '0' && s[0] <= '9')
 	if valid != (n == len(s) && n > 0) {
 		t.Fatalf("scanNumber(%q) length %d, valid JSON number %v", s, n, valid)
