@@ -396,8 +396,8 @@ func (s *scanState) array(n *pathNode) error {
 			s.trail = append(s.trail, id, idx)
 			s.trailOff = -1
 			err = s.value(n)
+			// The stored copy, if any, still starts with the shorter trail.
 			s.trail = s.trail[:len(s.trail)-2]
-			s.trailOff = -1
 		} else {
 			err = s.value(n)
 		}
