@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"time"
 
 	"github.com/trailbridge/trailbridge/internal/citylots"
@@ -25,8 +26,24 @@ func main() {
 	shared := flag.String("shared", filepath.Join("..", "..", "shared"), "the shared folder (conformance rules, CloudTrail logs)")
 	passes := flag.Int("passes", 3, "timed passes over the events per rule set and matcher; the best is reported")
 	only := flag.String("set", "", "run only this rule set, or 'scaling'")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	flag.Parse()
 	ctx := context.Background()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}()
+	}
 	if *only == "" || *only != "scaling" {
 		if err := citylotsBench(ctx, *shared, *passes, *only); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
