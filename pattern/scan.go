@@ -204,7 +204,6 @@ func (s *scanState) value(n *pathNode) error {
 	}
 }
 
-// add records a value and returns its field, valid until the next add.
 // number reads the number at s.pos, at path id (not -1).
 func (s *scanState) number(id int32) error {
 	start := s.pos
@@ -231,6 +230,7 @@ func (s *scanState) number(id int32) error {
 	return nil
 }
 
+// add records a value and returns its field, valid until the next add.
 func (s *scanState) add(path int32, kind valKind, raw []byte) *field {
 	// Filled in place: fields are large, and building one aside to copy it
 	// in costs more than the rest of add.
