@@ -30,10 +30,15 @@ type Matcher struct {
 // their history. Removed or replaced patterns stay in their segment, marked
 // dead, until it is rebuilt.
 type snapshot struct {
-	root   *pathNode
-	npaths int
-	decode []bool // by path id: some segment looks numbers there up by value
-	levels [numLevels]levelView
+	root *pathNode
+	// lazyRoot holds only the paths that subs are anchored on, and those
+	// of subs tried on every event; nil when that is every path. Values
+	// that serve only to verify a sub whose anchor held are not worth
+	// reading for every event (the y of coordinates when only x anchors).
+	lazyRoot *pathNode
+	npaths   int
+	decode   []bool // by path id: some segment looks numbers there up by value
+	levels   [numLevels]levelView
 }
 
 const (
@@ -49,6 +54,8 @@ const freshMax = 64
 type levelView struct {
 	seg  *segment
 	dead []uint64 // local pattern indexes no longer current
+	// full marks the subs that read a path lazyRoot lacks.
+	full []bool
 }
 
 type levelState struct {
@@ -234,6 +241,7 @@ func (w *writerState) rebuild(l *levelState) {
 func (w *writerState) view() *snapshot {
 	s := &snapshot{root: w.root, npaths: len(w.paths)}
 	s.decode = make([]bool, len(w.paths))
+	eager := make([]bool, len(w.paths))
 	for i := range w.levels {
 		seg := w.levels[i].seg
 		s.levels[i] = levelView{seg: seg, dead: w.levels[i].dead}
@@ -241,6 +249,36 @@ func (w *writerState) view() *snapshot {
 			if a != nil && p < len(s.decode) && (a.num != nil || a.ranges.segs != nil) {
 				s.decode[p] = true
 			}
+			if a != nil && p < len(eager) {
+				eager[p] = true
+			}
+		}
+		for _, si := range seg.always {
+			for _, sl := range seg.subs[si].slots {
+				eager[sl.path] = true
+			}
+		}
+	}
+	lazy := map[string]int32{}
+	for p, id := range w.paths {
+		if eager[id] {
+			lazy[p] = id
+		}
+	}
+	if len(lazy) < len(w.paths) {
+		s.lazyRoot = buildTrie(lazy)
+		sameCounting(s.lazyRoot, w.root)
+		for i := range s.levels {
+			seg := s.levels[i].seg
+			full := make([]bool, len(seg.subs))
+			for si := range seg.subs {
+				for _, sl := range seg.subs[si].slots {
+					if !eager[sl.path] {
+						full[si] = true
+					}
+				}
+			}
+			s.levels[i].full = full
 		}
 	}
 	return s
@@ -261,6 +299,20 @@ func (w *writerState) addPaths(p *compiled) bool {
 }
 
 func (w *writerState) pathID(p string) int32 { return w.paths[p] }
+
+// sameCounting makes the objects of a lazy trie that the full trie never
+// counts as complete (more than 64 names) uncounted too, so that both read
+// repeated names alike.
+func sameCounting(lazy, full *pathNode) {
+	if full.allMask == 0 {
+		lazy.allMask = 0
+	}
+	for _, e := range lazy.children {
+		if i := full.child([]byte(e.name)); i >= 0 {
+			sameCounting(e.node, full.children[i].node)
+		}
+	}
+}
 
 // buildTrie builds the path trie for the scanner.
 func buildTrie(paths map[string]int32) *pathNode {
@@ -317,20 +369,86 @@ func (m *Matcher) Match(event []byte) ([]string, error) {
 // matchState is the scratch memory of one Match call.
 type matchState struct {
 	scanState
-	heads []int32 // first field per path id
-	refs  []anchorRef
-	seen  []uint32 // per sub: epoch when last tried
-	hit   []uint32 // per pattern: epoch when matched
-	epoch uint32
-	pick  []int32   // chosen field per slot during verification
-	found []*string // ids of matched patterns, before the result is copied out
+	heads  []int32 // first field per path id
+	refs   []anchorRef
+	seen   []uint32 // per sub: epoch when last tried
+	hit    []uint32 // per pattern: epoch when matched
+	epoch  uint32
+	pick   []int32   // chosen field per slot during verification
+	found  []*string // ids of matched patterns, before the result is copied out
+	full   []bool    // of the level being run in a lazy pass
+	giveUp bool      // the lazy pass met a sub in full
+	lazy   lazyStats
 }
 
 func (st *matchState) match(snap *snapshot, event []byte) ([]string, error) {
+	if snap.lazyRoot == nil {
+		ids, _, err := st.pass(snap, snap.root, event, false)
+		return ids, err
+	}
+	lz := &st.lazy
+	if lz.snap != snap {
+		*lz = lazyStats{snap: snap}
+	}
+	if lz.wait > 0 {
+		// Lazy passes gave up too often of late: read all paths at once.
+		// An invalid event still gets the answer a lazy pass would give,
+		// so that what Match returns never depends on this choice.
+		lz.wait--
+		ids, _, err := st.pass(snap, snap.root, event, false)
+		if err == nil {
+			return ids, nil
+		}
+		if lids, done, lerr := st.pass(snap, snap.lazyRoot, event, true); done {
+			return lids, lerr
+		}
+		return nil, err
+	}
+	ids, done, err := st.pass(snap, snap.lazyRoot, event, true)
+	lz.events++
+	if !done {
+		lz.misses++
+	}
+	if lz.events == lazyWindow {
+		if lz.misses > lazyMaxMisses {
+			lz.wait = lazyBackoff
+		}
+		lz.events, lz.misses = 0, 0
+	}
+	if done {
+		return ids, err
+	}
+	ids, _, err = st.pass(snap, snap.root, event, false)
+	return ids, err
+}
+
+// A lazy pass that gives up costs a second pass. Of every lazyWindow
+// events, more than lazyMaxMisses given up (one in eight) switch a
+// matchState to full passes for lazyBackoff events, after which it tries
+// lazy passes again.
+const (
+	lazyWindow    = 64
+	lazyMaxMisses = lazyWindow / 8
+	lazyBackoff   = 4096
+)
+
+// lazyStats is how lazy passes fared on one snapshot.
+type lazyStats struct {
+	snap           *snapshot
+	events, misses int
+	wait           int // full passes left before lazy passes resume
+}
+
+// pass scans the event with the paths of root and matches. A lazy pass
+// reads only the paths anchors use; it gives up (done false) on meeting a
+// sub it would verify against a path it did not read. The paths it reads
+// come out exactly as a full pass reads them (see object), so when it does
+// not give up its answer is the full pass's.
+func (st *matchState) pass(snap *snapshot, root *pathNode, event []byte, lazy bool) (ids []string, done bool, err error) {
 	st.reset(event)
 	st.decode = snap.decode
-	if err := st.scan(snap.root); err != nil {
-		return nil, err
+	if err := st.scan(root); err != nil {
+		return nil, true, err
 	}
 	if len(st.fields) == 0 {
 		always := false
@@ -338,7 +456,7 @@ func (st *matchState) match(snap *snapshot, event []byte) ([]string, error) {
 			always = always || len(l.seg.always) > 0
 		}
 		if !always {
-			return nil, nil
+			return nil, true, nil
 		}
 	}
 	// Link the fields of each path, in event order.
@@ -355,17 +473,26 @@ func (st *matchState) match(snap *snapshot, event []byte) ([]string, error) {
 		st.heads[f.path] = int32(i)
 	}
 	st.found = st.found[:0]
-	for _, l := range snap.levels {
+	st.giveUp = false
+	for i := range snap.levels {
+		l := &snap.levels[i]
+		st.full = nil
+		if lazy {
+			st.full = l.full
+		}
 		st.found = st.run(l.seg, l.dead, st.found)
+		if st.giveUp {
+			return nil, false, nil
+		}
 	}
 	if len(st.found) == 0 {
-		return nil, nil
+		return nil, true, nil
 	}
 	out := make([]string, len(st.found))
 	for i, id := range st.found {
 		out[i] = *id
 	}
-	return out, nil
+	return out, true, nil
 }
 
 // run finds the patterns of seg that match the scanned event.
@@ -421,6 +548,10 @@ func (st *matchState) try(seg *segment, dead []uint64, si int32, exact bool, ep 
 	}
 	st.seen[si] = ep
 	if dead != nil && int(sub.pat)/64 < len(dead) && dead[sub.pat/64]&(1<<(sub.pat%64)) != 0 {
+		return out
+	}
+	if st.full != nil && st.full[si] {
+		st.giveUp = true
 		return out
 	}
 	if exact && sub.direct || st.verify(sub) {

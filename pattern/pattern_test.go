@@ -223,6 +223,25 @@ func TestEarlyStop(t *testing.T) {
 			t.Errorf("Match(%s) = %v, %v; want match %v", tc.event, ids, err, tc.want)
 		}
 	}
+	// A dotted key after the name it extends is not read even while the
+	// object still lacks other names: what is read of "a" does not depend
+	// on whether some pattern also uses "c".
+	if err := m.Add("q", []byte(`{"c":[1]}`)); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		event string
+		want  []string
+	}{
+		{`{"a":{"b":"y"},"a.b":"x","c":1}`, []string{"q"}},
+		{`{"a.b":"x","a":{"b":"y"},"c":1}`, []string{"p", "q"}},
+	} {
+		ids, err := m.Match([]byte(tc.event))
+		slices.Sort(ids)
+		if err != nil || !slices.Equal(ids, tc.want) {
+			t.Errorf("Match(%s) = %v, %v; want %v", tc.event, ids, err, tc.want)
+		}
+	}
 }
 
 func TestMatchRefusesNonObjects(t *testing.T) {

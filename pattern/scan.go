@@ -57,22 +57,22 @@ func (n *pathNode) child(name []byte) int {
 	return -1
 }
 
-// lookup resolves an event key below n. idx is the child's index when key
-// names a child directly, -1 when it is a dotted path or names nothing.
-func (n *pathNode) lookup(key []byte) (node *pathNode, idx int) {
+// lookup resolves an event key below n. idx is the index of the child the
+// key names, or for a dotted key of the child its first segment names; -1
+// when there is none.
+func (n *pathNode) lookup(key []byte) (node *pathNode, idx int, dotted bool) {
 	if i := n.child(key); i >= 0 {
-		return n.children[i].node, i
+		return n.children[i].node, i, false
 	}
-	dotted := false
-	for _, c := range key {
-		if c == '.' {
-			dotted = true
-			break
-		}
+	first := bytes.IndexByte(key, '.')
+	if first < 0 {
+		return nil, -1, false
 	}
-	if !dotted {
-		return nil, -1
+	idx = n.child(key[:first])
+	if idx < 0 {
+		return nil, -1, true
 	}
+	n, key = n.children[idx].node, key[first+1:]
 	for {
 		i := bytes.IndexByte(key, '.')
 		if i < 0 {
@@ -80,11 +80,11 @@ func (n *pathNode) lookup(key []byte) (node *pathNode, idx int) {
 		}
 		c := n.child(key[:i])
 		if c < 0 {
-			return nil, -1
+			return nil, idx, true
 		}
 		n = n.children[c].node
 		if i == len(key) {
-			return n, -1
+			return n, idx, true
 		}
 		key = key[i+1:]
 	}
@@ -315,13 +315,18 @@ func (s *scanState) object(n *pathNode) error {
 			i++
 		}
 		s.pos = i
-		c, idx := n.lookup(key)
-		if idx >= 0 && idx < 64 {
+		c, idx, dotted := n.lookup(key)
+		if idx >= 0 && idx < 64 && n.allMask != 0 {
 			bit := uint64(1) << idx
 			switch {
-			case need&bit == 0 && n.allMask != 0:
-				c = nil // a repeated name: the first member counts
-			case need&bit != 0:
+			case need&bit == 0:
+				// A repeated name: the first member counts. A dotted key
+				// whose first segment came before as a name is not read
+				// either, whatever else the object still lacks: what is
+				// read must not depend on the names patterns use after it
+				// (a lazy pass knows fewer of them, see matchState.pass).
+				c = nil
+			case !dotted:
 				if need &^= bit; need == 0 {
 					// This object lacks nothing more; what the value itself
 					// opens counts on its own.
