@@ -379,7 +379,12 @@ type matchState struct {
 	full   []bool    // of the level being run in a lazy pass
 	giveUp bool      // the lazy pass met a sub in full
 	lazy   lazyStats
+	// results is the block Match's results are cut from.
+	results []string
 }
+
+// resultBlock is how many result ids are allocated at once.
+const resultBlock = 64
 
 func (st *matchState) match(snap *snapshot, event []byte) ([]string, error) {
 	if snap.lazyRoot == nil {
@@ -488,7 +493,16 @@ func (st *matchState) pass(snap *snapshot, root *pathNode, event []byte, lazy bo
 	if len(st.found) == 0 {
 		return nil, true, nil
 	}
-	out := make([]string, len(st.found))
+	// Results are cut from a block shared by this state's next results,
+	// one allocation for many events; each has its own capacity, so a
+	// caller's append cannot reach another's.
+	n := len(st.found)
+	if len(st.results)+n > cap(st.results) {
+		st.results = make([]string, 0, max(resultBlock, n))
+	}
+	k := len(st.results)
+	st.results = st.results[:k+n]
+	out := st.results[k : k+n : k+n]
 	for i, id := range st.found {
 		out[i] = *id
 	}

@@ -244,6 +244,28 @@ func TestEarlyStop(t *testing.T) {
 	}
 }
 
+// TestMatchResultsApart checks that results cut from one block stay
+// apart: appending to or changing one leaves the next alone.
+func TestMatchResultsApart(t *testing.T) {
+	m := NewMatcher()
+	for _, id := range []string{"p", "q"} {
+		if err := m.Add(id, []byte(`{"a":["x"]}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first, err := m.Match([]byte(`{"a":"x"}`))
+	if err != nil || len(first) != 2 {
+		t.Fatalf("Match = %v, %v", first, err)
+	}
+	second, _ := m.Match([]byte(`{"a":"x"}`))
+	_ = append(first, "appended")
+	first[0] = "changed"
+	slices.Sort(second)
+	if !slices.Equal(second, []string{"p", "q"}) {
+		t.Errorf("second result = %v after changing the first", second)
+	}
+}
+
 func TestMatchRefusesNonObjects(t *testing.T) {
 	m := NewMatcher()
 	m.Add("p", []byte(`{"a":[1]}`))                   // numbers at a are decoded as read

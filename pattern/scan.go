@@ -383,21 +383,26 @@ func (s *scanState) object(n *pathNode) error {
 // required to come from the same element; scalar elements do not, as in
 // EventBridge.
 func (s *scanState) array(n *pathNode) error {
-	s.pos++ // '['
+	ev := s.ev
+	i := s.pos + 1 // after '['
 	id := s.arrays
 	s.arrays++
-	s.skipSpace()
-	if s.pos < len(s.ev) && s.ev[s.pos] == ']' {
-		s.pos++
+	for i < len(ev) && isSpace[ev[i]] {
+		i++
+	}
+	if i < len(ev) && ev[i] == ']' {
+		s.pos = i + 1
 		return nil
 	}
 	s.open++
 	for idx := int32(0); ; idx++ {
-		if s.pos >= len(s.ev) {
+		if i >= len(ev) {
+			s.pos = i
 			return s.fail("unexpected end of input in an array")
 		}
+		s.pos = i
 		var err error
-		if c := s.ev[s.pos]; c == '{' || c == '[' {
+		if c := ev[i]; c == '{' || c == '[' {
 			s.trail = append(s.trail, id, idx)
 			s.trailOff = -1
 			err = s.value(n)
@@ -409,19 +414,26 @@ func (s *scanState) array(n *pathNode) error {
 		if err != nil {
 			return err
 		}
-		s.skipSpace()
-		if s.pos >= len(s.ev) {
+		i = s.pos
+		for i < len(ev) && isSpace[ev[i]] {
+			i++
+		}
+		if i >= len(ev) {
+			s.pos = i
 			return s.fail("unexpected end of input in an array")
 		}
-		switch s.ev[s.pos] {
+		switch ev[i] {
 		case ',':
-			s.pos++
-			s.skipSpace()
+			i++
+			for i < len(ev) && isSpace[ev[i]] {
+				i++
+			}
 		case ']':
-			s.pos++
+			s.pos = i + 1
 			s.open--
 			return nil
 		default:
+			s.pos = i
 			return s.fail("expected ',' or ']'")
 		}
 	}
