@@ -127,6 +127,18 @@ func (ri *rangeIndex) build() {
 }
 
 // find returns the index in segs of the point or open segment holding d.
+// findFrom is find for a value that often falls in segment last (-1 for
+// none): an open segment is checked against its two bounds first.
+func (ri *rangeIndex) findFrom(d *decimal, last int) int {
+	if last >= 0 && last&1 == 0 {
+		i := last / 2 // the segment below bounds[i]
+		if (i == 0 || cmpDecimal(&ri.bounds[i-1], d) < 0) && (i == len(ri.bounds) || cmpDecimal(d, &ri.bounds[i]) < 0) {
+			return last
+		}
+	}
+	return ri.find(d)
+}
+
 func (ri *rangeIndex) find(d *decimal) int {
 	lo, hi := 0, len(ri.bounds)
 	for lo < hi {
@@ -394,7 +406,7 @@ func (a *anchorIndex) lookup(v *value, ec *evalCtx, out []anchorRef, lastSeg *in
 				if a.ranges.segs != nil {
 					// Values in arrays (coordinates, readings) often fall
 					// in the segment of the one before.
-					if k := a.ranges.find(v.dec(ec)); k != *lastSeg {
+					if k := a.ranges.findFrom(d, *lastSeg); k != *lastSeg {
 						*lastSeg = k
 						out = append(out, a.ranges.segs[k]...)
 					}

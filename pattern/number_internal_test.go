@@ -111,3 +111,21 @@ func FuzzScanNumber(f *testing.F) {
 	}
 	f.Fuzz(checkNumber)
 }
+
+// TestFindFromAgreesWithFind checks the shortcut through the previous
+// value's segment against the plain search, from every starting segment.
+func TestFindFromAgreesWithFind(t *testing.T) {
+	var ri rangeIndex
+	for _, b := range []string{"-122.5", "-122.4", "-1", "0", "2.5", "300"} {
+		ri.bounds = append(ri.bounds, parseDecimal([]byte(b)))
+	}
+	for _, v := range []string{"-1000", "-122.5", "-122.45", "-122.4", "-5", "-1", "-0.5", "0", "1", "2.5", "3", "300", "1e9"} {
+		d := parseDecimal([]byte(v))
+		want := ri.find(&d)
+		for last := -1; last <= 2*len(ri.bounds); last++ {
+			if got := ri.findFrom(&d, last); got != want {
+				t.Errorf("findFrom(%s, %d) = %d, want %d", v, last, got, want)
+			}
+		}
+	}
+}
