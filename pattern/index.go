@@ -63,6 +63,8 @@ type anchorIndex struct {
 	ranges   rangeIndex
 	needFold bool
 	byValue  bool // anything besides present
+	// onlyRanges: numbers are all it looks up, in ranges (and points).
+	onlyRanges bool
 }
 
 // rangeIndex finds the numeric conditions a number satisfies: their bounds,
@@ -314,6 +316,11 @@ func buildSegment(ids []string, pats []*compiled, pathID func(string) int32, npa
 			a.num = nil
 		}
 		a.ranges.build()
+		a.onlyRanges = a.ranges.segs != nil && a.str == nil && a.num == nil && a.numText == nil && a.fold == nil &&
+			a.prefix.by == nil && a.prefixF.by == nil && a.suffix.by == nil && a.suffixF.by == nil
+		for _, l := range a.lit {
+			a.onlyRanges = a.onlyRanges && len(l) == 0
+		}
 	}
 	return seg
 }

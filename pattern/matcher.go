@@ -541,6 +541,25 @@ func (st *matchState) run(seg *segment, dead []uint64, out []*string) []*string 
 			continue
 		}
 		lastSeg := -1
+		if a.onlyRanges {
+			// The common case of coordinates and readings, without
+			// lookup's other indexes.
+			for fi := st.heads[p]; fi >= 0; fi = st.fields[fi].next {
+				v := &st.fields[fi].val
+				if v.kind != vNumber || !v.comparable(&st.evalCtx) {
+					continue
+				}
+				k := a.ranges.findFrom(v.dec(&st.evalCtx), lastSeg)
+				if k == lastSeg {
+					continue
+				}
+				lastSeg = k
+				for _, r := range a.ranges.segs[k] {
+					out = st.try(seg, dead, r.sub(), r.exact(), ep, out)
+				}
+			}
+			continue
+		}
 		for fi := st.heads[p]; fi >= 0; fi = st.fields[fi].next {
 			st.refs = a.lookup(&st.fields[fi].val, &st.evalCtx, st.refs[:0], &lastSeg)
 			for _, r := range st.refs {
