@@ -442,6 +442,9 @@ func TestNumbersAndRangesAtOnePath(t *testing.T) {
 		{`{"x":[-2,-0.0]}`, []string{"neg"}},
 		{`{"x":"2"}`, []string{"txt"}},
 		{`{"x":[1,1,1,3],"t":["b","a"]}`, []string{"eq3", "gt1"}},
+		// 18 significant digits: beyond what compares by value.
+		{`{"x":100000000000000001}`, nil},
+		{`{"x":[100000000000000001,2.5]}`, []string{"gt1", "in"}},
 	} {
 		got, err := m.Match([]byte(tc.event))
 		if err != nil {

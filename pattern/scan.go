@@ -217,6 +217,11 @@ func (s *scanState) number(id int32) error {
 		s.pos += k
 		f := s.add(id, vNumber, s.ev[start:s.pos])
 		f.val.num, f.val.derived = d, haveNum
+		if d.n <= 17 && d.exp > -307 && d.exp < 309 {
+			// Plainly comparable (eventComparable's common case), known
+			// now at no cost.
+			f.val.derived |= haveRT | isComparable
+		}
 		return nil
 	}
 	// Elsewhere a number is checked now, and read when a condition asks
