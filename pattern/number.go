@@ -216,9 +216,13 @@ func scanNumberWords(b []byte) (n int, d decimal, ok bool) {
 	if b[i]|0x20 == 'e' {
 		return 0, d, false
 	}
-	for mant%10 == 0 { // the first digit is not zero, so this ends
-		mant /= 10
-		digits--
+	// Trailing zeros are dropped from the count; the text shows whether
+	// there are any, which spares the division most of the time.
+	if b[i-1] == '0' {
+		for mant%10 == 0 { // the first digit is not zero, so this ends
+			mant /= 10
+			digits--
+		}
 	}
 	d.mant = mant * pow10[19-digits]
 	d.n = int32(digits)

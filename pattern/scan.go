@@ -320,7 +320,14 @@ func (s *scanState) object(n *pathNode) error {
 			i++
 		}
 		s.pos = i
-		c, idx, dotted := n.lookup(key)
+		var c *pathNode
+		idx, dotted := -1, false
+		if e := &n.children; len(*e) == 1 && (*e)[0].name == string(key) {
+			// One name used here, as in coordinates {x, y, z} read for x.
+			c, idx = (*e)[0].node, 0
+		} else {
+			c, idx, dotted = n.lookup(key)
+		}
 		if idx >= 0 && idx < 64 && n.allMask != 0 {
 			bit := uint64(1) << idx
 			switch {
