@@ -158,6 +158,21 @@ func (s *Server) Handler() http.Handler {
 	})
 }
 
+// readBody reads the request body, at most MaxRequestBytes of it. A
+// declared length (checked against the limit before) is read into one
+// buffer of that size rather than a growing one.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	rd := http.MaxBytesReader(w, r.Body, MaxRequestBytes)
+	if n := r.ContentLength; n > 0 && n <= MaxRequestBytes {
+		b := make([]byte, n)
+		if _, err := io.ReadFull(rd, b); err != nil {
+			return nil, err
+		}
+		return b, nil
+	}
+	return io.ReadAll(rd)
+}
+
 // serve handles one request; it writes the answer on success and returns
 // the error otherwise.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, proto protocol, ops map[string]handler, sqsOps map[string]sqsHandler, c *call) (string, error) {
@@ -166,7 +181,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, proto protocol, o
 		return "", &tb.Error{Code: tb.CodeRequestEntityTooLarge, Status: http.StatusRequestEntityTooLarge,
 			Message: fmt.Sprintf("Request of %d bytes is over the limit of %d bytes.", r.ContentLength, MaxRequestBytes)}
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestBytes))
+	body, err := readBody(w, r)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {

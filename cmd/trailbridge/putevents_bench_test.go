@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"testing"
@@ -30,8 +31,9 @@ import (
 //
 //	go test -run '^$' -bench PutEvents -benchtime 4000x ./cmd/trailbridge
 func BenchmarkPutEvents(b *testing.B) {
+	defer debug.SetGCPercent(debug.SetGCPercent(serveGCPercent())) // as serve runs
 	for _, match := range []bool{true, false} {
-		for _, clients := range []int{1, 4, 16, 32} {
+		for _, clients := range []int{1, 4, 8, 16, 32} {
 			for _, sync := range []string{"always", "2m"} {
 				name := fmt.Sprintf("match=one/clients=%d/sync=%s", clients, sync)
 				if !match {
