@@ -284,7 +284,13 @@ func checkAgainstReference(t *testing.T, recipe []byte) {
 // TestMatcherAgainstReference runs a fixed set of generated cases, so that
 // plain `go test` exercises what FuzzMatcherAgainstReference explores.
 func TestMatcherAgainstReference(t *testing.T) {
-	r := rand.New(rand.NewPCG(1, 2))
+	eachRecipe(1, func(_ *rand.Rand, recipe []byte) { checkAgainstReference(t, recipe) })
+}
+
+// eachRecipe calls fn with 20,000 random recipes (2,000 under -short)
+// drawn from a fixed seed, and the generator that drew them.
+func eachRecipe(seed uint64, fn func(r *rand.Rand, recipe []byte)) {
+	r := rand.New(rand.NewPCG(seed, seed+1))
 	n := 20000
 	if testing.Short() {
 		n = 2000
@@ -294,7 +300,7 @@ func TestMatcherAgainstReference(t *testing.T) {
 		for j := range recipe {
 			recipe[j] = byte(r.Uint32())
 		}
-		checkAgainstReference(t, recipe)
+		fn(r, recipe)
 	}
 }
 

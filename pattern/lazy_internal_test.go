@@ -135,16 +135,7 @@ func TestLazyBackoff(t *testing.T) {
 // same error, so that what Match returns never depends on the history of
 // the state that served it.
 func TestLazyAgreesWithFull(t *testing.T) {
-	r := rand.New(rand.NewPCG(5, 6))
-	n := 20000
-	if testing.Short() {
-		n = 2000
-	}
-	recipe := make([]byte, 256)
-	for i := 0; i < n; i++ {
-		for j := range recipe {
-			recipe[j] = byte(r.Uint32())
-		}
+	eachRecipe(5, func(r *rand.Rand, recipe []byte) {
 		c := &choices{b: recipe}
 		event := genEvent(c, 0)
 		m := NewMatcher()
@@ -171,7 +162,7 @@ func TestLazyAgreesWithFull(t *testing.T) {
 				t.Fatalf("event %s\npatterns %q\nlazy first: %v, %v\nfull first: %v, %v", ev, pats, a, errA, b, errB)
 			}
 		}
-	}
+	})
 }
 
 // TestLazyTrieCountsLikeFull checks that an object the full trie never
