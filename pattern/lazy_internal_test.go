@@ -135,34 +135,50 @@ func TestLazyBackoff(t *testing.T) {
 // same error, so that what Match returns never depends on the history of
 // the state that served it.
 func TestLazyAgreesWithFull(t *testing.T) {
-	eachRecipe(5, func(r *rand.Rand, recipe []byte) {
-		c := &choices{b: recipe}
-		event := genEvent(c, 0)
-		m := NewMatcher()
-		var pats []string
-		for k, np := 0, 1+c.n(4); k < np; k++ {
-			p := genPattern(c, "", 0, map[string]bool{})
-			if m.Add(fmt.Sprint(k), []byte(p)) == nil {
-				pats = append(pats, p)
-			}
+	eachRecipe(5, func(r *rand.Rand, recipe []byte) { checkLazyAgrees(t, r, recipe) })
+}
+
+func FuzzLazyAgreesWithFull(f *testing.F) {
+	f.Add([]byte{})
+	f.Add([]byte("seed: dotted keys after the names they extend"))
+	f.Fuzz(func(t *testing.T, recipe []byte) {
+		var seed uint64
+		for _, b := range recipe {
+			seed = seed*31 + uint64(b)
 		}
-		events := []string{event}
-		if len(event) > 2 {
-			// A dotted key after the members, which may extend one of them.
-			k := c.pick(genKeys) + "." + c.pick(genKeys)
-			events = append(events, fmt.Sprintf("%s,%q:%s}", event[:len(event)-1], k, genEventValue(c, 1)))
-			// Damage it: cut it short, or put a stray byte somewhere.
-			at := 1 + r.IntN(len(event)-1)
-			events = append(events, event[:at], event[:at]+string("x,]}0"[r.IntN(5)])+event[at:])
-		}
-		for _, ev := range events {
-			a, errA := matchMode(m, []byte(ev), false)
-			b, errB := matchMode(m, []byte(ev), true)
-			if !slices.Equal(a, b) || fmt.Sprint(errA) != fmt.Sprint(errB) {
-				t.Fatalf("event %s\npatterns %q\nlazy first: %v, %v\nfull first: %v, %v", ev, pats, a, errA, b, errB)
-			}
-		}
+		checkLazyAgrees(t, rand.New(rand.NewPCG(seed, 7)), recipe)
 	})
+}
+
+// checkLazyAgrees builds patterns and an event (and variants of it) from
+// recipe, r choosing where to damage the event, and matches each both ways.
+func checkLazyAgrees(t *testing.T, r *rand.Rand, recipe []byte) {
+	c := &choices{b: recipe}
+	event := genEvent(c, 0)
+	m := NewMatcher()
+	var pats []string
+	for k, np := 0, 1+c.n(4); k < np; k++ {
+		p := genPattern(c, "", 0, map[string]bool{})
+		if m.Add(fmt.Sprint(k), []byte(p)) == nil {
+			pats = append(pats, p)
+		}
+	}
+	events := []string{event}
+	if len(event) > 2 {
+		// A dotted key after the members, which may extend one of them.
+		k := c.pick(genKeys) + "." + c.pick(genKeys)
+		events = append(events, fmt.Sprintf("%s,%q:%s}", event[:len(event)-1], k, genEventValue(c, 1)))
+		// Damage it: cut it short, or put a stray byte somewhere.
+		at := 1 + r.IntN(len(event)-1)
+		events = append(events, event[:at], event[:at]+string("x,]}0"[r.IntN(5)])+event[at:])
+	}
+	for _, ev := range events {
+		a, errA := matchMode(m, []byte(ev), false)
+		b, errB := matchMode(m, []byte(ev), true)
+		if !slices.Equal(a, b) || fmt.Sprint(errA) != fmt.Sprint(errB) {
+			t.Fatalf("event %s\npatterns %q\nlazy first: %v, %v\nfull first: %v, %v", ev, pats, a, errA, b, errB)
+		}
+	}
 }
 
 // TestLazyTrieCountsLikeFull checks that an object the full trie never
