@@ -14,7 +14,7 @@ func matchMode(m *Matcher, event []byte, backingOff bool) ([]string, error) {
 	snap := m.snap.Load()
 	st := &matchState{}
 	if backingOff {
-		st.lazy = lazyStats{snap: snap, wait: 1}
+		st.lazy = lazyStats{gen: snap.gen, wait: 1}
 	}
 	ids, err := st.match(snap, event)
 	slices.Sort(ids)

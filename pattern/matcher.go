@@ -39,6 +39,7 @@ type snapshot struct {
 	npaths   int
 	decode   []bool // by path id: some segment looks numbers there up by value
 	levels   [numLevels]levelView
+	gen      uint64 // numbers the snapshots of a Matcher
 }
 
 const (
@@ -86,6 +87,7 @@ type writerState struct {
 	levels [numLevels]levelState
 	paths  map[string]int32
 	root   *pathNode
+	gen    uint64 // of the last snapshot
 }
 
 // NewMatcher returns an empty Matcher.
@@ -239,7 +241,8 @@ func (w *writerState) rebuild(l *levelState) {
 
 // view is the snapshot of the current state.
 func (w *writerState) view() *snapshot {
-	s := &snapshot{root: w.root, npaths: len(w.paths)}
+	w.gen++
+	s := &snapshot{root: w.root, npaths: len(w.paths), gen: w.gen}
 	s.decode = make([]bool, len(w.paths))
 	eager := make([]bool, len(w.paths))
 	for i := range w.levels {
@@ -392,8 +395,8 @@ func (st *matchState) match(snap *snapshot, event []byte) ([]string, error) {
 		return ids, err
 	}
 	lz := &st.lazy
-	if lz.snap != snap {
-		*lz = lazyStats{snap: snap}
+	if lz.gen != snap.gen {
+		*lz = lazyStats{gen: snap.gen}
 	}
 	if lz.wait > 0 {
 		// Lazy passes gave up too often of late: read all paths at once.
@@ -437,9 +440,10 @@ const (
 	lazyBackoff   = 4096
 )
 
-// lazyStats is how lazy passes fared on one snapshot.
+// lazyStats is how lazy passes fared on one snapshot (by number, so that
+// an idle state does not keep a replaced snapshot alive).
 type lazyStats struct {
-	snap           *snapshot
+	gen            uint64
 	events, misses int
 	wait           int // full passes left before lazy passes resume
 }
