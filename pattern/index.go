@@ -128,7 +128,6 @@ func (ri *rangeIndex) build() {
 	ri.pending = nil
 }
 
-// find returns the index in segs of the point or open segment holding d.
 // findFrom is find for a value that often falls in segment last (-1 for
 // none): an open segment is checked against its two bounds first.
 func (ri *rangeIndex) findFrom(d *decimal, last int) int {
@@ -141,6 +140,7 @@ func (ri *rangeIndex) findFrom(d *decimal, last int) int {
 	return ri.find(d)
 }
 
+// find returns the index in segs of the point or open segment holding d.
 func (ri *rangeIndex) find(d *decimal) int {
 	lo, hi := 0, len(ri.bounds)
 	for lo < hi {

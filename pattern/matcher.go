@@ -1,6 +1,7 @@
 package pattern
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -88,6 +89,7 @@ type writerState struct {
 	paths  map[string]int32
 	root   *pathNode
 	gen    uint64 // of the last snapshot
+	lazy   lazyCache
 }
 
 // NewMatcher returns an empty Matcher.
@@ -262,29 +264,53 @@ func (w *writerState) view() *snapshot {
 			}
 		}
 	}
-	lazy := map[string]int32{}
-	for p, id := range w.paths {
-		if eager[id] {
-			lazy[p] = id
+	// The lazy trie and the marks change only when the anchored paths or a
+	// segment do: an Add rebuilds the fresh level alone, and marking the
+	// base level's subs again each time would make adding n patterns
+	// quadratic.
+	lz := &w.lazy
+	if lz.base != w.root || !slices.Equal(lz.eager, eager) {
+		*lz = lazyCache{base: w.root, eager: eager}
+		paths := map[string]int32{}
+		for p, id := range w.paths {
+			if eager[id] {
+				paths[p] = id
+			}
+		}
+		if len(paths) < len(w.paths) {
+			lz.root = buildTrie(paths)
+			sameCounting(lz.root, w.root)
 		}
 	}
-	if len(lazy) < len(w.paths) {
-		s.lazyRoot = buildTrie(lazy)
-		sameCounting(s.lazyRoot, w.root)
-		for i := range s.levels {
-			seg := s.levels[i].seg
+	s.lazyRoot = lz.root
+	if lz.root == nil {
+		return s
+	}
+	for i := range s.levels {
+		seg := s.levels[i].seg
+		if lz.segs[i] != seg {
 			full := make([]bool, len(seg.subs))
 			for si := range seg.subs {
 				for _, sl := range seg.subs[si].slots {
-					if !eager[sl.path] {
-						full[si] = true
-					}
+					full[si] = full[si] || !eager[sl.path]
 				}
 			}
-			s.levels[i].full = full
+			lz.segs[i], lz.full[i] = seg, full
 		}
+		s.levels[i].full = lz.full[i]
 	}
 	return s
+}
+
+// lazyCache is the lazy trie and the subs it cannot decide, as last
+// built: for the full trie base and the anchored paths eager, and per
+// level for the segment in segs.
+type lazyCache struct {
+	base  *pathNode
+	eager []bool
+	root  *pathNode
+	segs  [numLevels]*segment
+	full  [numLevels][]bool
 }
 
 // addPaths gives every path of p an id and reports whether any was new.

@@ -351,16 +351,19 @@ func (r *numRange) contains(d *decimal) bool {
 // eventComparable reports whether an event's number, whose value is d, can
 // be compared by value.
 func eventComparable(d *decimal, text []byte) bool {
-	if d.isZero() {
-		return true
-	}
 	switch {
+	case d.isZero() || plainlyComparable(d):
+		return true
 	case d.n > 17:
 		return false
-	case d.exp > -307 && d.exp < 309:
-		return true
 	}
 	return roundTrips(d, text) // at the edges of the range of doubles
+}
+
+// plainlyComparable is eventComparable's common case, which needs no text:
+// few enough digits, well inside the range of doubles.
+func plainlyComparable(d *decimal) bool {
+	return d.n <= 17 && d.exp > -307 && d.exp < 309
 }
 
 // comparableNumber parses a pattern's number operand, which must round-trip.

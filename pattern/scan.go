@@ -217,9 +217,7 @@ func (s *scanState) number(id int32) error {
 		s.pos += k
 		f := s.add(id, vNumber, s.ev[start:s.pos])
 		f.val.num, f.val.derived = d, haveNum
-		if d.n <= 17 && d.exp > -307 && d.exp < 309 {
-			// Plainly comparable (eventComparable's common case), known
-			// now at no cost.
+		if plainlyComparable(&d) { // known now at no cost
 			f.val.derived |= haveRT | isComparable
 		}
 		return nil
@@ -322,9 +320,9 @@ func (s *scanState) object(n *pathNode) error {
 		s.pos = i
 		var c *pathNode
 		idx, dotted := -1, false
-		if e := &n.children; len(*e) == 1 && (*e)[0].name == string(key) {
+		if len(n.children) == 1 && n.children[0].name == string(key) {
 			// One name used here, as in coordinates {x, y, z} read for x.
-			c, idx = (*e)[0].node, 0
+			c, idx = n.children[0].node, 0
 		} else {
 			c, idx, dotted = n.lookup(key)
 		}
