@@ -82,7 +82,7 @@ func (s *Server) eventsOps() map[string]handler {
 		"PutTargets":            op(eb.PutTargets),
 		"RemoveTargets":         op(eb.RemoveTargets),
 		"ListTargetsByRule":     op(eb.ListTargetsByRule),
-		"PutEvents":             op(eb.PutEvents),
+		"PutEvents":             putEventsOp(eb.PutEvents),
 		"TestEventPattern":      op(eb.TestEventPattern),
 		"TagResource":           op(eb.TagResource),
 		"UntagResource":         op(eb.UntagResource),
