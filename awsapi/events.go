@@ -1,9 +1,7 @@
 package awsapi
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -207,20 +205,6 @@ func (eb *EventBridge) readEntry(e *PutEventsEntry, now time.Time) (*tb.Event, P
 		Resources:  resources,
 		Detail:     detail,
 	}, PutEventsResultEntry{}
-}
-
-// compactObject returns detail without insignificant white space when it
-// is a JSON object.
-func compactObject(detail string) ([]byte, bool) {
-	s := strings.TrimLeft(detail, " \t\r\n")
-	if s == "" || s[0] != '{' {
-		return nil, false
-	}
-	var b bytes.Buffer
-	if err := json.Compact(&b, []byte(s)); err != nil {
-		return nil, false
-	}
-	return b.Bytes(), true
 }
 
 // TestEventPatternInput is TestEventPattern's request.
