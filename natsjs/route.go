@@ -19,10 +19,15 @@ const RouterConsumer = "router"
 // maxRouteBatch caps the events messages routed (and acknowledged) together.
 const maxRouteBatch = 256
 
-// busyBatch is the batch size that means the router is under load, and
-// routeLinger how long it then waits to fill the next batch.
+// busyEvents is the number of events in a routed batch that means the
+// router is under load, and routeLinger how long it then waits to fill the
+// next batch. Load is judged by events, not stored messages: at 1,000
+// single-event calls a second, a threshold of 8 messages was met again by
+// the 10 ms wait itself, so that once a stall had set it, every event
+// waited (p50 6.3 ms instead of 0.6 ms); 64 events in 10 ms is 6,400 events
+// a second, well above where lingering stops paying for its latency.
 const (
-	busyBatch   = 8
+	busyEvents  = 64
 	routeLinger = 10 * time.Millisecond
 )
 
@@ -100,7 +105,6 @@ func (e *Engine) ConsumeEvents(ctx context.Context, fn func(ctx context.Context,
 				}
 			}
 		}
-		busy = len(batch) >= busyBatch
 		evs = evs[:0]
 		keep := batch[:0]
 		for _, m := range batch {
@@ -115,6 +119,7 @@ func (e *Engine) ConsumeEvents(ctx context.Context, fn func(ctx context.Context,
 			evs = append(evs, got...)
 			keep = append(keep, m)
 		}
+		busy = len(evs) >= busyEvents
 		if len(keep) == 0 {
 			continue
 		}
