@@ -66,17 +66,26 @@ func (c *compactor) value(depth int) bool {
 	return false
 }
 
-func (c *compactor) object(depth int) bool {
+// begin copies the opening at c.i of an object or array that closes with
+// end, and the end too when it is empty (done).
+func (c *compactor) begin(end byte, depth int) (done, ok bool) {
 	if depth > maxCompactDepth {
-		return false
+		return true, false
 	}
-	c.out = append(c.out, '{')
+	c.out = append(c.out, c.s[c.i])
 	c.i++
 	c.space()
-	if c.i < len(c.s) && c.s[c.i] == '}' {
-		c.out = append(c.out, '}')
+	if c.i < len(c.s) && c.s[c.i] == end {
+		c.out = append(c.out, end)
 		c.i++
-		return true
+		return true, true
+	}
+	return false, true
+}
+
+func (c *compactor) object(depth int) bool {
+	if done, ok := c.begin('}', depth); done {
+		return ok
 	}
 	for {
 		if c.i >= len(c.s) || c.s[c.i] != '"' || !c.str() {
@@ -92,56 +101,43 @@ func (c *compactor) object(depth int) bool {
 		if !c.value(depth) {
 			return false
 		}
-		c.space()
-		if c.i >= len(c.s) {
-			return false
-		}
-		switch c.s[c.i] {
-		case ',':
-			c.out = append(c.out, ',')
-			c.i++
-			c.space()
-		case '}':
-			c.out = append(c.out, '}')
-			c.i++
-			return true
-		default:
-			return false
+		if more, ok := c.next('}'); !more {
+			return ok
 		}
 	}
 }
 
-func (c *compactor) array(depth int) bool {
-	if depth > maxCompactDepth {
-		return false
-	}
-	c.out = append(c.out, '[')
-	c.i++
+// next copies the ',' after a member or element (more) or the closing
+// end (done: ok).
+func (c *compactor) next(end byte) (more, ok bool) {
 	c.space()
-	if c.i < len(c.s) && c.s[c.i] == ']' {
-		c.out = append(c.out, ']')
+	if c.i >= len(c.s) {
+		return false, false
+	}
+	switch ch := c.s[c.i]; ch {
+	case ',':
+		c.out = append(c.out, ',')
 		c.i++
-		return true
+		c.space()
+		return true, true
+	case end:
+		c.out = append(c.out, end)
+		c.i++
+		return false, true
+	}
+	return false, false
+}
+
+func (c *compactor) array(depth int) bool {
+	if done, ok := c.begin(']', depth); done {
+		return ok
 	}
 	for {
 		if !c.value(depth) {
 			return false
 		}
-		c.space()
-		if c.i >= len(c.s) {
-			return false
-		}
-		switch c.s[c.i] {
-		case ',':
-			c.out = append(c.out, ',')
-			c.i++
-			c.space()
-		case ']':
-			c.out = append(c.out, ']')
-			c.i++
-			return true
-		default:
-			return false
+		if more, ok := c.next(']'); !more {
+			return ok
 		}
 	}
 }

@@ -30,11 +30,11 @@ func putEventsOp(fn func(context.Context, *PutEventsInput) (*PutEventsOutput, er
 // included; FuzzDecodePutEvents holds the two to the same result.
 func decodePutEvents(body []byte, in *PutEventsInput) bool {
 	s := scanner{b: body}
-	if !s.open('{') {
+	if !s.take('{') {
 		return false
 	}
 	var seenEntries, seenEndpoint bool
-	for more := !s.close('}'); more; {
+	for more := !s.take('}'); more; {
 		name, ok := s.name()
 		if !ok {
 			return false
@@ -90,18 +90,9 @@ func (s *scanner) space() {
 	}
 }
 
-// open reads c ('{' or '[').
-func (s *scanner) open(c byte) bool {
-	s.space()
-	if s.i < len(s.b) && s.b[s.i] == c {
-		s.i++
-		return true
-	}
-	return false
-}
-
-// close reads c if it comes next: an empty object or array.
-func (s *scanner) close(c byte) bool {
+// take reads c, after white space, if it comes next: an object's or
+// array's opening, or its closing when it is empty.
+func (s *scanner) take(c byte) bool {
 	s.space()
 	if s.i < len(s.b) && s.b[s.i] == c {
 		s.i++
@@ -259,11 +250,11 @@ func (s *scanner) ptr(v string) *string {
 }
 
 func (s *scanner) entries() ([]PutEventsEntry, bool) {
-	if !s.open('[') {
+	if !s.take('[') {
 		return nil, false
 	}
 	es := make([]PutEventsEntry, 0, 10)
-	for more := !s.close(']'); more; {
+	for more := !s.take(']'); more; {
 		var e PutEventsEntry
 		if !s.entry(&e) {
 			return nil, false
@@ -278,11 +269,11 @@ func (s *scanner) entries() ([]PutEventsEntry, bool) {
 }
 
 func (s *scanner) entry(e *PutEventsEntry) bool {
-	if !s.open('{') {
+	if !s.take('{') {
 		return false
 	}
 	var seen uint8
-	for more := !s.close('}'); more; {
+	for more := !s.take('}'); more; {
 		name, ok := s.name()
 		if !ok {
 			return false
@@ -326,11 +317,11 @@ func (s *scanner) entry(e *PutEventsEntry) bool {
 }
 
 func (s *scanner) strs() ([]string, bool) {
-	if !s.open('[') {
+	if !s.take('[') {
 		return nil, false
 	}
 	out := []string{}
-	for more := !s.close(']'); more; {
+	for more := !s.take(']'); more; {
 		v, ok := s.str()
 		if !ok {
 			return nil, false
