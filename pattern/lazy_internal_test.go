@@ -138,6 +138,28 @@ func TestLazyAgreesWithFull(t *testing.T) {
 	eachRecipe(5, func(r *rand.Rand, recipe []byte) { checkLazyAgrees(t, r, recipe) })
 }
 
+// TestLazyErrorDefersToFull is a case FuzzLazyAgreesWithFull found: the
+// lazy pass skips object b whole (no anchor reads inside it) and so meets
+// the damage after it, while a full pass reads b.b, knows then that nothing
+// can match, and stops before the damage. Both modes must answer as the
+// full pass does.
+func TestLazyErrorDefersToFull(t *testing.T) {
+	m := NewMatcher()
+	for k, p := range []string{`{"c":["xy"]}`, `{"b":[{"prefix":"init"},{"anything-but":{"suffix":"b"}}]}`,
+		`{"b.b":[{"anything-but":"ABC"}],"b":[""]}`} {
+		if err := m.Add(fmt.Sprint(k), []byte(p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, ev := range []string{`{"c":[],"b":{"b":"Xy","d"`, `{"c":[],"b":{"b":"Xy","d":1`} {
+		for _, backingOff := range []bool{false, true} {
+			if ids, err := matchMode(m, []byte(ev), backingOff); len(ids) != 0 || err != nil {
+				t.Errorf("%s, backing off %v: %v, %v; want no match and no error", ev, backingOff, ids, err)
+			}
+		}
+	}
+}
+
 func FuzzLazyAgreesWithFull(f *testing.F) {
 	f.Add([]byte{})
 	f.Add([]byte("seed: dotted keys after the names they extend"))

@@ -449,8 +449,18 @@ func (st *matchState) match(snap *snapshot, event []byte) ([]string, error) {
 		}
 		lz.events, lz.misses = 0, 0
 	}
-	if done {
+	if done && err != nil {
+		// The event is damaged where the lazy pass read it. A full pass
+		// may have decided before reaching the damage (it can stop
+		// early inside an object the lazy pass had to skip whole); its
+		// answer then stands, as it does while backing off.
+		if fids, _, ferr := st.pass(snap, snap.root, event, false); ferr == nil {
+			return fids, nil
+		}
 		return ids, err
+	}
+	if done {
+		return ids, nil
 	}
 	ids, _, err = st.pass(snap, snap.root, event, false)
 	return ids, err
