@@ -30,8 +30,9 @@ import (
 //   - rate=1000: events are put one per PutEvents call at 1,000 per second
 //     for b.N events; it reports the ingestion-to-delivery latency of each
 //     (EventBridge's IngestionToInvocationSuccessLatency) at p50 and p99.
-//     rate=1000/entries=10 puts the same events ten per call (100 calls a
-//     second), the call shape of BenchmarkPutEvents.
+//     rate=1000/entries=10 puts the events ten per call (100 calls a
+//     second, b.N rounded up to a multiple of ten), the call shape of
+//     BenchmarkPutEvents; its %-sent-late counts calls.
 //
 //     go test -run '^$' -bench Delivery -benchtime 20000x ./cmd/trailbridge
 func BenchmarkDelivery(b *testing.B) {
