@@ -3,7 +3,9 @@ package awsapi
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	eb "github.com/aws/aws-sdk-go-v2/service/eventbridge"
@@ -248,4 +250,49 @@ func TestTargets(t *testing.T) {
 			t.Errorf("after RemoveTargets: %d targets", len(l.Targets))
 		}
 	})
+}
+
+// TestTargetParameters checks the parameters of target kinds trailbridge
+// stores without acting on them: objects only, and Kinesis's required
+// PartitionKeyPath (sent raw: the SDK would refuse the request itself).
+func TestTargetParameters(t *testing.T) {
+	s := startServer(t)
+	ctx, c := t.Context(), s.client
+	must(c.PutRule(ctx, &eb.PutRuleInput{Name: aws.String("r"), EventPattern: aws.String(`{"source":["a"]}`)}))
+	put := func(params string) wireError {
+		return s.call(t, "POST", "/", "AWSEvents.PutTargets",
+			`{"Rule":"r","Targets":[{"Id":"k","Arn":"arn:aws:kinesis:us-east-1:123456789012:stream/s"`+params+`}]}`,
+			testKeyID, testSecret, time.Now())
+	}
+	for _, tc := range []struct {
+		name, params, code, message string
+	}{
+		{"kinesis without its key path", `,"KinesisParameters":{}`, "ValidationException",
+			"1 validation error detected: Value null at 'targets.1.member.kinesisParameters.partitionKeyPath' failed to satisfy constraint: Member must not be null"},
+		{"kinesis key path too long", `,"KinesisParameters":{"PartitionKeyPath":"` + strings.Repeat("a", 257) + `"}`, "ValidationException",
+			"1 validation error detected: Value '" + strings.Repeat("a", 257) + "' at 'targets.1.member.kinesisParameters.partitionKeyPath' failed to satisfy constraint: Member must have length less than or equal to 256"},
+		{"kinesis unknown member", `,"KinesisParameters":{"PartitionKey":"$.id"}`, "SerializationException",
+			`Unrecognized field "PartitionKey": it is not part of this operation's request.`},
+		{"kinesis not an object", `,"KinesisParameters":5`, "SerializationException",
+			"Value of Targets.KinesisParameters must be an object, not number."},
+		{"ecs not an object", `,"EcsParameters":"x"`, "SerializationException",
+			"Value of Targets.EcsParameters must be an object, not string."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := put(tc.params)
+			if got.status != 400 || got.Type != tc.code || got.Message != tc.message {
+				t.Errorf("got %d %s %q\nwant 400 %s %q", got.status, got.Type, got.Message, tc.code, tc.message)
+			}
+		})
+	}
+	if l := must(c.ListTargetsByRule(ctx, &eb.ListTargetsByRuleInput{Rule: aws.String("r")})); len(l.Targets) != 0 {
+		t.Fatalf("refused requests stored %d targets", len(l.Targets))
+	}
+	if got := put(`,"KinesisParameters":{"PartitionKeyPath":"$.id"},"EcsParameters":null`); got.status != 200 {
+		t.Fatalf("valid parameters: %d %s %q", got.status, got.Type, got.Message)
+	}
+	l := must(c.ListTargetsByRule(ctx, &eb.ListTargetsByRuleInput{Rule: aws.String("r")}))
+	if len(l.Targets) != 1 || l.Targets[0].KinesisParameters == nil || aws.ToString(l.Targets[0].KinesisParameters.PartitionKeyPath) != "$.id" || l.Targets[0].EcsParameters != nil {
+		t.Fatalf("stored %+v", l.Targets)
+	}
 }

@@ -1,7 +1,9 @@
 package awsapi
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -59,6 +61,12 @@ func checkTarget(v *violations, t *tb.Target, i int) {
 		}
 		v.str(&it.InputTemplate, p+"inputTransformer.inputTemplate", true, 1, 8192, nil)
 	}
+	if len(t.KinesisParameters) > 0 {
+		var kp kinesisParameters
+		if json.Unmarshal(t.KinesisParameters, &kp) == nil {
+			v.str(kp.PartitionKeyPath, p+"kinesisParameters.partitionKeyPath", true, 0, 256, nil)
+		}
+	}
 	if rp := t.RetryPolicy; rp != nil {
 		v.intRange(rp.MaximumRetryAttempts, p+"retryPolicy.maximumRetryAttempts", 0, 185)
 		v.intRange(rp.MaximumEventAgeInSeconds, p+"retryPolicy.maximumEventAgeInSeconds", 60, 86400)
@@ -66,6 +74,56 @@ func checkTarget(v *violations, t *tb.Target, i int) {
 	if d := t.DeadLetterConfig; d != nil {
 		v.str(&d.Arn, p+"deadLetterConfig.arn", false, 1, 1600, nil)
 	}
+}
+
+// readTargetParams reads the parameters of target kinds trailbridge stores
+// without acting on them, as AWS's decoding would: each is an object (null
+// is as if absent), and KinesisParameters's members, which are known, are
+// read strictly (its required PartitionKeyPath is checked with the other
+// constraints, in checkTarget).
+func readTargetParams(t *tb.Target) error {
+	for _, p := range []struct {
+		name string
+		raw  *json.RawMessage
+	}{
+		{"KinesisParameters", &t.KinesisParameters}, {"EcsParameters", &t.EcsParameters},
+		{"BatchParameters", &t.BatchParameters}, {"RunCommandParameters", &t.RunCommandParameters},
+		{"RedshiftDataParameters", &t.RedshiftDataParameters},
+		{"SageMakerPipelineParameters", &t.SageMakerPipelineParameters},
+		{"AppSyncParameters", &t.AppSyncParameters},
+	} {
+		raw := bytes.TrimSpace(*p.raw)
+		switch {
+		case len(raw) == 0:
+			continue
+		case string(raw) == "null":
+			*p.raw = nil
+		case raw[0] != '{':
+			return tb.Errorf(tb.CodeSerialization, "Value of Targets.%s must be an object, not %s.", p.name, jsonValueKind(raw[0]))
+		}
+	}
+	if len(t.KinesisParameters) > 0 {
+		var kp kinesisParameters
+		return decode(t.KinesisParameters, &kp)
+	}
+	return nil
+}
+
+// kinesisParameters are the members of a Kinesis target's parameters.
+type kinesisParameters struct{ PartitionKeyPath *string }
+
+// jsonValueKind names the kind of JSON value that starts with c, as
+// encoding/json's type errors do.
+func jsonValueKind(c byte) string {
+	switch c {
+	case '"':
+		return "string"
+	case '[':
+		return "array"
+	case 't', 'f':
+		return "bool"
+	}
+	return "number"
 }
 
 // checkTargetMeaning applies the checks AWS makes after the constraints.
@@ -101,6 +159,11 @@ func (eb *EventBridge) PutTargets(ctx context.Context, in *PutTargetsInput) (*Ta
 		v.add("'[]'", "targets", "Member must have length greater than or equal to 1")
 	case len(in.Targets) > 100:
 		v.add("'[...]'", "targets", "Member must have length less than or equal to 100")
+	}
+	for i := range in.Targets {
+		if err := readTargetParams(&in.Targets[i]); err != nil {
+			return nil, err
+		}
 	}
 	for i := range in.Targets {
 		checkTarget(&v, &in.Targets[i], i)
