@@ -296,3 +296,30 @@ func TestTargetParameters(t *testing.T) {
 		t.Fatalf("stored %+v", l.Targets)
 	}
 }
+
+// TestTargetRequiredMembers checks that a required member left out is
+// reported as null, and one given empty by its length.
+func TestTargetRequiredMembers(t *testing.T) {
+	s := startServer(t)
+	must(s.client.PutRule(t.Context(), &eb.PutRuleInput{Name: aws.String("r"), EventPattern: aws.String(`{"source":["a"]}`)}))
+	arn := `"Arn":"arn:aws:sqs:us-east-1:123456789012:q"`
+	for _, tc := range []struct{ name, target, message string }{
+		{"no arn", `{"Id":"x"}`,
+			"1 validation error detected: Value null at 'targets.1.member.arn' failed to satisfy constraint: Member must not be null"},
+		{"null id", `{"Id":null,` + arn + `}`,
+			"1 validation error detected: Value null at 'targets.1.member.id' failed to satisfy constraint: Member must not be null"},
+		{"neither", `{}`,
+			"2 validation errors detected: Value null at 'targets.1.member.id' failed to satisfy constraint: Member must not be null; Value null at 'targets.1.member.arn' failed to satisfy constraint: Member must not be null"},
+		{"empty arn", `{"Id":"x","Arn":""}`,
+			"1 validation error detected: Value '' at 'targets.1.member.arn' failed to satisfy constraint: Member must have length greater than or equal to 1"},
+		{"no template", `{"Id":"x",` + arn + `,"InputTransformer":{"InputPathsMap":{"a":"$.source"}}}`,
+			"1 validation error detected: Value null at 'targets.1.member.inputTransformer.inputTemplate' failed to satisfy constraint: Member must not be null"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := s.call(t, "POST", "/", "AWSEvents.PutTargets", `{"Rule":"r","Targets":[`+tc.target+`]}`, testKeyID, testSecret, time.Now())
+			if got.status != 400 || got.Type != "ValidationException" || got.Message != tc.message {
+				t.Errorf("got %d %s %q\nwant 400 ValidationException %q", got.status, got.Type, got.Message, tc.message)
+			}
+		})
+	}
+}

@@ -79,7 +79,7 @@ func (s *Server) eventsOps() map[string]handler {
 		"EnableRule":            op(eb.EnableRule),
 		"DisableRule":           op(eb.DisableRule),
 		"ListRuleNamesByTarget": op(eb.ListRuleNamesByTarget),
-		"PutTargets":            op(eb.PutTargets),
+		"PutTargets":            putTargetsOp(eb.PutTargets),
 		"RemoveTargets":         op(eb.RemoveTargets),
 		"ListTargetsByRule":     op(eb.ListTargetsByRule),
 		"PutEvents":             putEventsOp(eb.PutEvents),

@@ -21,7 +21,45 @@ type PutTargetsInput struct {
 	Rule         *string
 	EventBusName *string
 	Targets      []tb.Target
+
+	// absent marks, per target, required members the request left out
+	// (the domain's Target holds them as plain strings), so that they are
+	// reported as null rather than as empty; set by putTargetsOp.
+	absent []absentMembers
 }
+
+// absentMembers are the required members of a target a request left out.
+type absentMembers struct{ id, arn, inputTemplate bool }
+
+// putTargetsOp is op for PutTargets: it also notes which required members
+// of each target the body left out.
+func putTargetsOp(fn func(context.Context, *PutTargetsInput) (*TargetsOutput, error)) handler {
+	return func(ctx context.Context, body []byte) (any, error) {
+		in := new(PutTargetsInput)
+		if err := decode(body, in); err != nil {
+			return nil, err
+		}
+		// decode has checked the body's shape; this reads it again for
+		// presence only.
+		var seen struct {
+			Targets []struct {
+				Id, Arn          json.RawMessage
+				InputTransformer *struct{ InputTemplate json.RawMessage }
+			}
+		}
+		if json.Unmarshal(body, &seen) == nil && len(seen.Targets) == len(in.Targets) {
+			in.absent = make([]absentMembers, len(in.Targets))
+			for i, t := range seen.Targets {
+				in.absent[i] = absentMembers{id: isAbsent(t.Id), arn: isAbsent(t.Arn),
+					inputTemplate: t.InputTransformer != nil && isAbsent(t.InputTransformer.InputTemplate)}
+			}
+		}
+		return fn(ctx, in)
+	}
+}
+
+// isAbsent reports a member left out or given as null.
+func isAbsent(raw json.RawMessage) bool { return raw == nil || string(raw) == "null" }
 
 // FailedEntry is a target PutTargets or RemoveTargets could not handle.
 type FailedEntry struct {
@@ -36,10 +74,10 @@ type TargetsOutput struct {
 	FailedEntries    []FailedEntry
 }
 
-func checkTarget(v *violations, t *tb.Target, i int) {
+func checkTarget(v *violations, t *tb.Target, i int, absent absentMembers) {
 	p := fmt.Sprintf("targets.%d.member.", i+1)
-	v.str(&t.Id, p+"id", true, 1, 64, reTargetID)
-	v.str(&t.Arn, p+"arn", true, 1, 1600, nil)
+	v.str(presentOrNil(&t.Id, absent.id), p+"id", true, 1, 64, reTargetID)
+	v.str(presentOrNil(&t.Arn, absent.arn), p+"arn", true, 1, 1600, nil)
 	if t.RoleArn != "" {
 		v.str(&t.RoleArn, p+"roleArn", false, 1, 1600, nil)
 	}
@@ -59,7 +97,7 @@ func checkTarget(v *violations, t *tb.Target, i int) {
 			val := it.InputPathsMap[k]
 			v.str(&val, p+"inputTransformer.inputPathsMap.value", true, 0, 256, nil)
 		}
-		v.str(&it.InputTemplate, p+"inputTransformer.inputTemplate", true, 1, 8192, nil)
+		v.str(presentOrNil(&it.InputTemplate, absent.inputTemplate), p+"inputTransformer.inputTemplate", true, 1, 8192, nil)
 	}
 	if len(t.KinesisParameters) > 0 {
 		var kp kinesisParameters
@@ -107,6 +145,14 @@ func readTargetParams(t *tb.Target) error {
 		return decode(t.KinesisParameters, &kp)
 	}
 	return nil
+}
+
+// presentOrNil is s, or nil for a member the request left out.
+func presentOrNil(s *string, absent bool) *string {
+	if absent {
+		return nil
+	}
+	return s
 }
 
 // kinesisParameters are the members of a Kinesis target's parameters.
@@ -166,7 +212,11 @@ func (eb *EventBridge) PutTargets(ctx context.Context, in *PutTargetsInput) (*Ta
 		}
 	}
 	for i := range in.Targets {
-		checkTarget(&v, &in.Targets[i], i)
+		var absent absentMembers
+		if i < len(in.absent) {
+			absent = in.absent[i]
+		}
+		checkTarget(&v, &in.Targets[i], i, absent)
 	}
 	if err := v.err(); err != nil {
 		return nil, err
