@@ -153,6 +153,9 @@ type Accepted struct {
 	// Rule, when set, sends the event to that rule's targets only, without
 	// matching: a schedule rule's own Scheduled Event.
 	Rule string
+	// Trace is the PutEvents entry's TraceHeader (X-Ray), which targets
+	// pass on (X-Amzn-Trace-Id); empty when none was given.
+	Trace string
 }
 
 // Delivery is one accepted event owed to one target of one rule.
@@ -162,4 +165,5 @@ type Delivery struct {
 	Target   string // the target's Id
 	Event    []byte // the envelope's JSON
 	Ingested time.Time
+	Trace    string // the event's TraceHeader, if any (see Accepted)
 }

@@ -144,7 +144,7 @@ func (eb *EventBridge) PutEvents(ctx context.Context, in *PutEventsInput) (*PutE
 		}
 		start := len(buf)
 		buf, _ = ev.AppendJSON(buf)
-		accepted = append(accepted, tb.Accepted{Bus: bus, Event: buf[start:len(buf):len(buf)], Ingested: now})
+		accepted = append(accepted, tb.Accepted{Bus: bus, Event: buf[start:len(buf):len(buf)], Ingested: now, Trace: deref(e.TraceHeader)})
 	}
 	if len(accepted) > 0 {
 		if err := eb.Events.Append(ctx, accepted); err != nil {

@@ -2,6 +2,7 @@ package natsjs
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -45,16 +46,26 @@ func TestGroupRoundTrip(t *testing.T) {
 	now := time.UnixMicro(1700000000123456).UTC()
 	in := []trailbridge.Accepted{
 		{Bus: "default", Event: []byte(`{"a":1}`), Ingested: now},
-		{Bus: "b.us", Event: []byte(`{}`), Ingested: now.Add(time.Second), Rule: "tick"},
+		{Bus: "b.us", Event: []byte(`{}`), Ingested: now.Add(time.Second), Rule: "tick", Trace: "Root=1-5759e988-bd862e3fe1be46a994272793"},
 	}
 	out, err := readGroup(appendGroup(nil, in))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(out) != 2 || out[1].Bus != "b.us" || out[1].Rule != "tick" || out[0].Rule != "" || string(out[0].Event) != `{"a":1}` || !out[1].Ingested.Equal(now.Add(time.Second)) {
+	if len(out) != 2 || out[1].Bus != "b.us" || out[1].Rule != "tick" || out[0].Rule != "" || string(out[0].Event) != `{"a":1}` || !out[1].Ingested.Equal(now.Add(time.Second)) ||
+		out[0].Trace != "" || out[1].Trace != in[1].Trace {
 		t.Errorf("round trip = %+v", out)
 	}
-	for _, bad := range [][]byte{nil, {2}, {1, 5, 'a'}, {1, 1, 'a', 0, 0, 9, '{'}, {1, 1, 'a', 3, 'b'}} {
+	// A message of version 1, written before events carried a trace
+	// header, is still read.
+	v1 := []byte{1, 1, 'b', 1, 'r'}
+	v1 = binary.AppendVarint(v1, now.UnixMicro())
+	v1 = append(v1, 2, '{', '}')
+	old, err := readGroup(v1)
+	if err != nil || len(old) != 1 || old[0].Bus != "b" || old[0].Rule != "r" || string(old[0].Event) != "{}" || !old[0].Ingested.Equal(now) || old[0].Trace != "" {
+		t.Errorf("version 1 = %+v, %v", old, err)
+	}
+	for _, bad := range [][]byte{nil, {3}, {1, 5, 'a'}, {1, 1, 'a', 0, 0, 9, '{'}, {1, 1, 'a', 3, 'b'}, {2, 1, 'a', 0, 5, 'x'}} {
 		if _, err := readGroup(bad); err == nil {
 			t.Errorf("readGroup(%v): no error", bad)
 		}
@@ -383,6 +394,26 @@ func TestPublishDeliveries(t *testing.T) {
 	}
 	if _, err := ReadDeliveries("tb.events", []byte{1}); err == nil {
 		t.Error("ReadDeliveries accepted a subject that is not a delivery subject")
+	}
+}
+
+func TestDeliveriesVersions(t *testing.T) {
+	now := time.UnixMicro(1700000000123456).UTC()
+	b := appendDelivery([]byte{deliveryVersion}, trailbridge.Delivery{Event: []byte(`{"a":1}`), Ingested: now, Trace: "Root=1-abc"})
+	b = appendDelivery(b, trailbridge.Delivery{Event: []byte(`{}`), Ingested: now})
+	ds, err := readDeliveries(trailbridge.Delivery{Target: "t"}, b)
+	if err != nil || len(ds) != 2 || ds[0].Trace != "Root=1-abc" || ds[1].Trace != "" || ds[0].Target != "t" || string(ds[1].Event) != "{}" || !ds[0].Ingested.Equal(now) {
+		t.Fatalf("round trip = %+v, %v", ds, err)
+	}
+	// Version 1, before deliveries carried a trace header.
+	v1 := binary.AppendVarint([]byte{1}, now.UnixMicro())
+	v1 = append(v1, 2, '{', '}')
+	ds, err = readDeliveries(trailbridge.Delivery{}, v1)
+	if err != nil || len(ds) != 1 || string(ds[0].Event) != "{}" || ds[0].Trace != "" || !ds[0].Ingested.Equal(now) {
+		t.Fatalf("version 1 = %+v, %v", ds, err)
+	}
+	if _, err := readDeliveries(trailbridge.Delivery{}, []byte{3, 0, 0}); err == nil {
+		t.Error("version 3 read")
 	}
 }
 

@@ -26,6 +26,9 @@ type Invocation struct {
 	RuleArn  string
 	Attempt  int       // 1 for the first attempt
 	Ingested time.Time // when the event was accepted
+	// TraceHeader is the event's X-Ray trace header from PutEvents, which
+	// HTTP targets send as X-Amzn-Trace-Id; empty when none was given.
+	TraceHeader string
 }
 
 // Target delivers events to one destination. Implementations are safe for

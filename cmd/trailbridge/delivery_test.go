@@ -180,7 +180,14 @@ func TestDeliverAPIDestinationTransformed(t *testing.T) {
 	})
 
 	putEvent(t, c, "shop", `{"id": 7, "total": 50}`) // does not match
-	putEvent(t, c, "shop", `{"id": 8, "total": 150}`)
+	// The matching one carries an X-Ray trace header, which the API
+	// destination passes on as X-Amzn-Trace-Id.
+	const trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1"
+	if out := must(c.PutEvents(t.Context(), &eb.PutEventsInput{Entries: []types.PutEventsRequestEntry{{
+		Source: aws.String("shop"), DetailType: aws.String("test"), Detail: aws.String(`{"id": 8, "total": 150}`), TraceHeader: aws.String(trace),
+	}}})); out.FailedEntryCount != 0 {
+		t.Fatalf("PutEvents: %+v", out.Entries)
+	}
 	got := h.waitRequests(t, 1, 10*time.Second)[0]
 	var body map[string]any
 	if err := json.Unmarshal(got.body, &body); err != nil {
@@ -193,7 +200,7 @@ func TestDeliverAPIDestinationTransformed(t *testing.T) {
 	if got.method != "POST" || got.path != "/orders/8" || got.query != "from=shop" {
 		t.Errorf("request = %s %s?%s, want POST /orders/8?from=shop", got.method, got.path, got.query)
 	}
-	for k, v := range map[string]string{"X-Api-Key": "k3y-v4lue-s3cret", "X-Team": "shop", "User-Agent": "Amazon/EventBridge/ApiDestinations"} {
+	for k, v := range map[string]string{"X-Api-Key": "k3y-v4lue-s3cret", "X-Team": "shop", "User-Agent": "Amazon/EventBridge/ApiDestinations", "X-Amzn-Trace-Id": trace} {
 		if g := got.header.Get(k); g != v {
 			t.Errorf("header %s = %q, want %q", k, g, v)
 		}

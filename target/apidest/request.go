@@ -101,6 +101,9 @@ func buildRequest(d *Destination, inv *target.Invocation) (*prepared, error) {
 	for _, h := range fixedHeaders {
 		p.header.Set(h[0], h[1])
 	}
+	if inv.TraceHeader != "" {
+		p.header.Set("X-Amzn-Trace-Id", inv.TraceHeader)
+	}
 	for _, k := range sortedKeys(hp.headers) {
 		v, ok, err := paramValue(hp.headers[k], inv.Event)
 		if err != nil {

@@ -159,7 +159,7 @@ func (b *bus) Invoke(ctx context.Context, inv *target.Invocation) error {
 		b.k.hops.give(key)
 		return &target.Error{Code: target.CodeInvalidPayload, Message: "the event cannot be written", Err: err}
 	}
-	acc := trailbridge.Accepted{Bus: b.name, Event: raw, Ingested: now}
+	acc := trailbridge.Accepted{Bus: b.name, Event: raw, Ingested: now, Trace: inv.TraceHeader}
 	if once, ok := b.k.events.(OnceAppender); ok {
 		err = once.AppendOnce(ctx, deliveryID(inv, b.name, ev.ID), acc)
 	} else {

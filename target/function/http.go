@@ -29,6 +29,9 @@ func (f *function) post(ctx context.Context, inv *target.Invocation) error {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "trailbridge")
+	if inv.TraceHeader != "" {
+		req.Header.Set("X-Amzn-Trace-Id", inv.TraceHeader)
+	}
 	for _, kv := range f.invocationVars(inv) {
 		req.Header.Set("X-Trailbridge-"+headerCase(kv[0]), kv[1])
 	}
