@@ -155,7 +155,9 @@ func TestForwardedEvent(t *testing.T) {
 	// As AWS writes it: another key order, spacing, a replay name.
 	in := `{"id":"abc","version":"0","detail-type":"Order Placed","source":"shop","account":"000000000000",
 		"time":"2024-05-01T12:00:00Z","region":"us-east-1","resources":[],"replay-name":"r1","detail":{"n": 1}}`
-	if err := tg.Invoke(t.Context(), invocation([]byte(in))); err != nil {
+	inv := invocation([]byte(in))
+	inv.TraceHeader = "Root=1-5759e988-bd862e3fe1be46a994272793"
+	if err := tg.Invoke(t.Context(), inv); err != nil {
 		t.Fatal(err)
 	}
 	fake.mu.Lock()
@@ -164,6 +166,9 @@ func TestForwardedEvent(t *testing.T) {
 		t.Fatalf("accepted %d events, want 1", len(fake.accepted))
 	}
 	got := fake.accepted[0]
+	if got.Trace != inv.TraceHeader {
+		t.Errorf("trace header %q, want it passed on", got.Trace)
+	}
 	want := `{"version":"0","id":"abc","detail-type":"Order Placed","source":"shop","account":"000000000000","time":"2024-05-01T12:00:00Z","region":"us-east-1","replay-name":"r1","resources":[],"detail":{"n": 1}}`
 	if got.Bus != "dest" || got.Rule != "" || !got.Ingested.Equal(now) || string(got.Event) != want {
 		t.Fatalf("accepted %+v (%s), want the same envelope on dest, ingested now:\n%s", got, got.Event, want)

@@ -290,6 +290,7 @@ func invocation(payload string) *target.Invocation {
 	return &target.Invocation{
 		Payload: []byte(payload), Event: raw, Target: &trailbridge.Target{Id: "t1", Arn: arnPrefix + "f"},
 		Rule: "r", Bus: "default", RuleArn: "arn:aws:events:us-east-1:000000000000:rule/r", Attempt: 2, Ingested: time.Now(),
+		TraceHeader: "Root=1-5759e988-bd862e3fe1be46a994272793",
 	}
 }
 

@@ -211,7 +211,8 @@ func TestURLAnswers(t *testing.T) {
 			if got.Method != http.MethodPost || got.URL.Path != "/fn" || got.URL.RawQuery != "x=1" || body != `{"hello":"world"}` ||
 				got.Header.Get("Content-Type") != "application/json" || got.Header.Get("X-Trailbridge-Rule") != "r" ||
 				got.Header.Get("X-Trailbridge-Rule-Arn") != "arn:aws:events:us-east-1:000000000000:rule/r" ||
-				got.Header.Get("X-Trailbridge-Attempt") != "2" || got.Header.Get("X-Trailbridge-Event-Id") == "" {
+				got.Header.Get("X-Trailbridge-Attempt") != "2" || got.Header.Get("X-Trailbridge-Event-Id") == "" ||
+				got.Header.Get("X-Amzn-Trace-Id") != "Root=1-5759e988-bd862e3fe1be46a994272793" {
 				t.Errorf("request %s %s %v %q is not the invocation", got.Method, got.URL, got.Header, body)
 			}
 			if tc.code == "" {
