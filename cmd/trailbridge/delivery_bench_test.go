@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"sync"
@@ -37,6 +38,7 @@ import (
 //     go test -run '^$' -bench Delivery -benchtime 20000x ./cmd/trailbridge
 func BenchmarkDelivery(b *testing.B) {
 	defer debug.SetGCPercent(debug.SetGCPercent(serveGCPercent())) // as serve runs
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(serveProcs()))
 	for _, sync := range []string{"always", "2m"} {
 		b.Run("drain/sync="+sync, func(b *testing.B) { benchDrain(b, sync) })
 	}

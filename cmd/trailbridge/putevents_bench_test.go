@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -32,6 +33,7 @@ import (
 //	go test -run '^$' -bench PutEvents -benchtime 4000x ./cmd/trailbridge
 func BenchmarkPutEvents(b *testing.B) {
 	defer debug.SetGCPercent(debug.SetGCPercent(serveGCPercent())) // as serve runs
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(serveProcs()))
 	for _, match := range []bool{true, false} {
 		for _, clients := range []int{1, 4, 8, 16, 32} {
 			for _, sync := range []string{"always", "2m"} {
@@ -63,44 +65,49 @@ func benchPutEvents(b *testing.B, clients int, syncMode string, match bool) {
 	}
 	var mu sync.Mutex
 	var lat []time.Duration
-	var next, failed int64
-	b.SetParallelism(max(1, clients/runtime.GOMAXPROCS(0)))
-	b.ResetTimer()
-	start := time.Now()
+	var next atomic.Int64
+	var failed atomic.Int64
 	source := "shop"
 	if !match {
 		source = "warehouse" // no rule names it
 	}
-	b.RunParallel(func(pb *testing.PB) {
-		c := sdkClient(a.URL, "AKIDBENCH", "x")
-		var mine []time.Duration
-		for pb.Next() {
+	// Exactly clients goroutines, each one SDK client calling in a loop:
+	// b.RunParallel would start a multiple of GOMAXPROCS, which serve sets
+	// above the number of CPUs.
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	start := time.Now()
+	for range clients {
+		wg.Go(func() {
+			c := sdkClient(a.URL, "AKIDBENCH", "x")
+			var mine []time.Duration
+			for {
+				n := next.Add(1) - 1
+				if n >= int64(b.N) {
+					break
+				}
+				entries := make([]types.PutEventsRequestEntry, 10)
+				for j := range entries {
+					entries[j] = types.PutEventsRequestEntry{Source: aws.String(source), DetailType: aws.String("Order Placed"),
+						Detail: aws.String(fmt.Sprintf(`{"store":%d,"order":"o-%d-%d","total":%d.95,"items":[{"sku":"A-1","qty":2},{"sku":"B-7","qty":1}]}`, (n*10+int64(j))%rules, n, j, 10+j))}
+				}
+				t0 := time.Now()
+				out, err := c.PutEvents(b.Context(), &eb.PutEventsInput{Entries: entries})
+				mine = append(mine, time.Since(t0))
+				if err != nil || out.FailedEntryCount != 0 {
+					failed.Add(1)
+				}
+			}
 			mu.Lock()
-			n := next
-			next++
+			lat = append(lat, mine...)
 			mu.Unlock()
-			entries := make([]types.PutEventsRequestEntry, 10)
-			for j := range entries {
-				entries[j] = types.PutEventsRequestEntry{Source: aws.String(source), DetailType: aws.String("Order Placed"),
-					Detail: aws.String(fmt.Sprintf(`{"store":%d,"order":"o-%d-%d","total":%d.95,"items":[{"sku":"A-1","qty":2},{"sku":"B-7","qty":1}]}`, (n*10+int64(j))%rules, n, j, 10+j))}
-			}
-			t0 := time.Now()
-			out, err := c.PutEvents(b.Context(), &eb.PutEventsInput{Entries: entries})
-			mine = append(mine, time.Since(t0))
-			if err != nil || out.FailedEntryCount != 0 {
-				mu.Lock()
-				failed++
-				mu.Unlock()
-			}
-		}
-		mu.Lock()
-		lat = append(lat, mine...)
-		mu.Unlock()
-	})
+		})
+	}
+	wg.Wait()
 	elapsed := time.Since(start)
 	b.StopTimer()
-	if failed > 0 {
-		b.Fatalf("%d PutEvents calls failed", failed)
+	if n := failed.Load(); n > 0 {
+		b.Fatalf("%d PutEvents calls failed", n)
 	}
 	slices.Sort(lat)
 	pct := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }

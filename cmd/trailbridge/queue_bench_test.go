@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -25,6 +26,7 @@ import (
 //	go test -run '^$' -bench Queues -benchtime 60000x ./cmd/trailbridge
 func BenchmarkQueues(b *testing.B) {
 	defer debug.SetGCPercent(debug.SetGCPercent(serveGCPercent()))
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(serveProcs()))
 	for _, clients := range []int{8, 32} {
 		for _, batch := range []int{1, 10} {
 			for _, sync := range []string{"always", "2m"} {

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"regexp"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -109,6 +110,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	o.AccessKeys = keys
 	debug.SetGCPercent(serveGCPercent())
+	runtime.GOMAXPROCS(serveProcs())
 	o.SecretKey = os.Getenv("TRAILBRIDGE_SECRET_KEY")
 	o.OldSecretKeys = os.Getenv("TRAILBRIDGE_SECRET_KEY_OLD")
 	a, err := startApp(ctx, o, log)
@@ -138,6 +140,26 @@ func serveGCPercent() int {
 		}
 	}
 	return 400
+}
+
+// serveProcs is how many goroutines serve runs at once (GOMAXPROCS): two
+// more than Go's default (the CPUs it may use), unless GOMAXPROCS is set.
+// With every write synced, JetStream's writers spend much of their time in
+// fsync, and a goroutine in a system call keeps its P until the runtime's
+// monitor takes it back, which it does only after 20 µs to 10 ms and not
+// while another P is idle; on two CPUs one fsync in progress often left
+// one P for everything else. Two spare Ps let that many writers wait on
+// the disk without holding up the rest. Measured side by side on a 2-core
+// machine (4 Ps against 2): PutEvents with every event matching a rule
+// 15.8–18.3 K events/s against 13.7–15.2 K, p99 10–13 ms against 15–16 ms;
+// delivery at 1,000 events/s p50 1.5–2.1 ms against 2.5–4.1 ms.
+func serveProcs() int {
+	if v, ok := os.LookupEnv("GOMAXPROCS"); ok {
+		if n, err := strconv.Atoi(v); err == nil && n > 0 {
+			return n
+		}
+	}
+	return runtime.GOMAXPROCS(0) + 2
 }
 
 // parseAccessKeys reads "ID:SECRET,ID:SECRET".

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -386,6 +387,27 @@ type writerFunc func([]byte) (int, error)
 func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
 
 var _ = json.Valid
+
+func TestServeProcs(t *testing.T) {
+	def := runtime.GOMAXPROCS(0)
+	for _, tt := range []struct {
+		env  string
+		set  bool
+		want int
+	}{{"", false, def + 2}, {"3", true, 3}, {"1", true, 1}, {"0", true, def + 2}, {"many", true, def + 2}} {
+		t.Run(tt.env, func(t *testing.T) {
+			if tt.set {
+				t.Setenv("GOMAXPROCS", tt.env)
+			} else {
+				t.Setenv("GOMAXPROCS", "")
+				os.Unsetenv("GOMAXPROCS")
+			}
+			if got := serveProcs(); got != tt.want {
+				t.Errorf("GOMAXPROCS=%q: %d, want %d", tt.env, got, tt.want)
+			}
+		})
+	}
+}
 
 func TestServeGCPercent(t *testing.T) {
 	for _, tt := range []struct {
