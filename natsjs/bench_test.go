@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -35,23 +36,27 @@ func BenchmarkAppend(b *testing.B) {
 				}
 				var mu sync.Mutex
 				var lat []time.Duration
-				b.SetParallelism(max(1, callers/2))
+				var next atomic.Int64
+				var wg sync.WaitGroup
 				b.ResetTimer()
 				start := time.Now()
-				b.RunParallel(func(pb *testing.PB) {
-					var mine []time.Duration
-					for pb.Next() {
-						t0 := time.Now()
-						if err := e.Append(b.Context(), ev); err != nil {
-							b.Error(err)
-							return
+				for range callers {
+					wg.Go(func() {
+						var mine []time.Duration
+						for next.Add(1) <= int64(b.N) {
+							t0 := time.Now()
+							if err := e.Append(b.Context(), ev); err != nil {
+								b.Error(err)
+								return
+							}
+							mine = append(mine, time.Since(t0))
 						}
-						mine = append(mine, time.Since(t0))
-					}
-					mu.Lock()
-					lat = append(lat, mine...)
-					mu.Unlock()
-				})
+						mu.Lock()
+						lat = append(lat, mine...)
+						mu.Unlock()
+					})
+				}
+				wg.Wait()
 				el := time.Since(start)
 				slices.Sort(lat)
 				b.ReportMetric(float64(len(lat)*10)/el.Seconds(), "events/s")
