@@ -67,6 +67,16 @@ type QueueCounts struct {
 // already deleted is not an error: SQS answers success.)
 var ErrInvalidReceipt = errors.New("receipt handle is invalid")
 
+// MaxVisibility is how long after a receive its message may stay
+// invisible, however often its visibility is changed: SQS's 12 hours,
+// counted from the ReceiveMessage request.
+const MaxVisibility = 12 * time.Hour
+
+// ErrVisibilityLimit is returned by ChangeVisibility for a timeout that
+// would keep the message invisible longer than MaxVisibility after the
+// receive its receipt came from.
+var ErrVisibilityLimit = errors.New("visibility timeout beyond the limit after the receive")
+
 // ErrNoQueue is returned by a MessageStore for a queue whose storage does
 // not exist.
 var ErrNoQueue = errors.New("queue storage does not exist")
@@ -97,7 +107,9 @@ type MessageStore interface {
 	// Delete deletes a received message by its receipt.
 	Delete(ctx context.Context, name, receipt string) error
 	// ChangeVisibility makes a received message visible again after d
-	// (0: at once), counted from now.
+	// (0: at once), counted from now. A d that ends more than
+	// MaxVisibility after the receive the receipt came from is refused
+	// with ErrVisibilityLimit.
 	ChangeVisibility(ctx context.Context, name, receipt string, d time.Duration) error
 	// Counts returns a queue's approximate counts.
 	Counts(ctx context.Context, name string) (QueueCounts, error)

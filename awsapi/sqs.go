@@ -222,6 +222,14 @@ const (
 	maxQueueTags               = 50
 	queueNameMaxLen            = 80
 	redriveMaxReceiveCountHigh = 1000
+	maxRedriveSourceQueues     = 10
+	// maxBatchBytes bounds the sum of a SendMessageBatch's message sizes,
+	// whatever the queue's MaximumMessageSize: on SQS it is the service's
+	// largest message size (now 1 MiB), here the 256 KiB that
+	// trailbridge's messages are limited to.
+	maxBatchBytes = defaultMaximumMessageSize
+	// maxGroupIDLen bounds a MessageGroupId.
+	maxGroupIDLen = 128
 )
 
 // intAttrRanges are the integer attributes with their ranges.
@@ -321,9 +329,16 @@ func (q *SQS) checkAttributes(name string, attrs map[string]string) (map[string]
 			if v != "true" && v != "false" {
 				return nil, tb.Errorf(sqsInvalidAttributeValue, "Invalid value for the parameter %s.", k)
 			}
-		case attrPolicy, attrRedriveAllowPolicy:
+		case attrPolicy:
 			if v != "" && !json.Valid([]byte(v)) {
 				return nil, tb.Errorf(sqsInvalidAttributeValue, "Invalid value for the parameter %s.", k)
+			}
+		case attrRedriveAllowPolicy:
+			if v == "" {
+				break
+			}
+			if err := checkRedriveAllow(v); err != nil {
+				return nil, err
 			}
 		case attrRedrivePolicy:
 			if v == "" {
@@ -336,6 +351,55 @@ func (q *SQS) checkAttributes(name string, attrs map[string]string) (map[string]
 		out[k] = v
 	}
 	return out, nil
+}
+
+// checkRedriveAllow validates a RedriveAllowPolicy: which source queues may
+// use this queue as their dead-letter queue. It is stored, not enforced,
+// but a policy AWS would refuse is refused.
+func checkRedriveAllow(v string) error {
+	bad := func(reason string) error {
+		return tb.Errorf(sqsInvalidParameterValue, "Value %s for parameter RedriveAllowPolicy is invalid. Reason: %s", v, reason)
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(v), &raw); err != nil {
+		return bad("Redrive allow policy is not a valid JSON map.")
+	}
+	for k := range raw {
+		if k != "redrivePermission" && k != "sourceQueueArns" {
+			return bad("Only following attributes are supported: [redrivePermission, sourceQueueArns].")
+		}
+	}
+	var p struct {
+		RedrivePermission *string
+		SourceQueueArns   *[]string
+	}
+	if err := json.Unmarshal([]byte(v), &p); err != nil {
+		return bad("Redrive allow policy has a value of the wrong type.")
+	}
+	if p.RedrivePermission == nil {
+		return bad("Redrive allow policy does not contain mandatory attribute: redrivePermission.")
+	}
+	switch *p.RedrivePermission {
+	case "allowAll", "denyAll":
+		if p.SourceQueueArns != nil {
+			return bad("sourceQueueArns can be specified only when redrivePermission is byQueue.")
+		}
+	case "byQueue":
+		if p.SourceQueueArns == nil || len(*p.SourceQueueArns) == 0 {
+			return bad("sourceQueueArns must be specified when redrivePermission is byQueue.")
+		}
+		if len(*p.SourceQueueArns) > maxRedriveSourceQueues {
+			return bad(fmt.Sprintf("At most %d sourceQueueArns can be specified.", maxRedriveSourceQueues))
+		}
+		for _, a := range *p.SourceQueueArns {
+			if !strings.HasPrefix(a, "arn:") || strings.Count(a, ":") != 5 {
+				return bad(fmt.Sprintf("%s is not a valid queue ARN.", a))
+			}
+		}
+	default:
+		return bad("Invalid value for redrivePermission: " + *p.RedrivePermission + ", valid values are allowAll, denyAll and byQueue.")
+	}
+	return nil
 }
 
 func (q *SQS) checkRedrive(name, v string) error {

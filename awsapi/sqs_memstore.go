@@ -34,6 +34,7 @@ type memMsg struct {
 	visibleAt time.Time
 	receives  int
 	firstRecv time.Time
+	lastRecv  time.Time
 	receipt   string // of the latest receive; "" before the first
 }
 
@@ -168,6 +169,7 @@ func (m *MemoryMessages) Receive(ctx context.Context, name string, max int, visi
 				msg.firstRecv = now
 			}
 			m.nonce++
+			msg.lastRecv = now
 			msg.receipt = encodeReceipt(name, msg.ID, m.nonce)
 			msg.visibleAt = now.Add(visibility)
 			r := tb.ReceivedMessage{QueueMessage: msg.QueueMessage, Receipt: msg.receipt, ReceiveCount: msg.receives, FirstReceivedAt: msg.firstRecv}
@@ -245,7 +247,11 @@ func (m *MemoryMessages) ChangeVisibility(_ context.Context, name, receipt strin
 	if err != nil || i < 0 {
 		return err
 	}
-	q.msgs[i].visibleAt = time.Now().Add(d)
+	now := time.Now()
+	if now.Add(d).After(q.msgs[i].lastRecv.Add(tb.MaxVisibility)) {
+		return tb.ErrVisibilityLimit
+	}
+	q.msgs[i].visibleAt = now.Add(d)
 	q.notify()
 	return nil
 }

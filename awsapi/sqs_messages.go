@@ -388,18 +388,44 @@ func (q *SQS) newMessage(ctx context.Context, sq *storedQueue, body *string, del
 	}, size, nil
 }
 
+// checkStandardSend checks a send's FIFO-shaped parameters for a standard
+// queue: a MessageGroupId is taken (standard queues use it for fair
+// queueing, and ReceiveMessage answers it), a MessageDeduplicationId is not
+// valid for the queue type.
+func checkStandardSend(group, dedup *string) error {
+	if dedup != nil {
+		return tb.Errorf(sqsInvalidParameterValue, "The request include parameter that is not valid for this queue type")
+	}
+	if group == nil {
+		return nil
+	}
+	g := *group
+	ok := len(g) >= 1 && len(g) <= maxGroupIDLen
+	for i := 0; ok && i < len(g); i++ {
+		// Alphanumeric and punctuation characters, as SQS allows.
+		ok = g[i] > ' ' && g[i] < 0x7f
+	}
+	if !ok {
+		return tb.Errorf(sqsInvalidParameterValue, "Value %s for parameter MessageGroupId is invalid. Reason: MessageGroupId can only include alphanumeric and punctuation characters. 1 to %d in length.", g, maxGroupIDLen)
+	}
+	return nil
+}
+
 // SendMessage sends a message.
 func (q *SQS) SendMessage(ctx context.Context, in *SendMessageInput) (*SendMessageOutput, error) {
 	sq, err := q.existing(in.QueueUrl)
 	if err != nil {
 		return nil, err
 	}
-	if in.MessageGroupId != nil || in.MessageDeduplicationId != nil {
-		return nil, tb.Errorf(sqsInvalidParameterValue, "The request include parameter that is not valid for this queue type")
+	if err := checkStandardSend(in.MessageGroupId, in.MessageDeduplicationId); err != nil {
+		return nil, err
 	}
 	msg, _, err := q.newMessage(ctx, sq, in.MessageBody, in.DelaySeconds, in.MessageAttributes, in.MessageSystemAttributes, q.nowMilli())
 	if err != nil {
 		return nil, err
+	}
+	if in.MessageGroupId != nil {
+		msg.GroupID = *in.MessageGroupId
 	}
 	if err := q.Messages.Send(ctx, sq.Name, []tb.QueueMessage{msg}); err != nil {
 		return nil, q.storeErr(sq.Name, err)
@@ -508,10 +534,11 @@ func (q *SQS) SendMessageBatch(ctx context.Context, in *SendMessageBatchInput) (
 		var msg tb.QueueMessage
 		size := 0
 		err := error(nil)
-		if e.MessageGroupId != nil || e.MessageDeduplicationId != nil {
-			err = tb.Errorf(sqsInvalidParameterValue, "The request include parameter that is not valid for this queue type")
-		} else {
+		if err = checkStandardSend(e.MessageGroupId, e.MessageDeduplicationId); err == nil {
 			msg, size, err = q.newMessage(ctx, sq, e.MessageBody, e.DelaySeconds, e.MessageAttributes, e.MessageSystemAttributes, now)
+		}
+		if err == nil && e.MessageGroupId != nil {
+			msg.GroupID = *e.MessageGroupId
 		}
 		if err != nil {
 			f, err := batchFailure(*e.Id, err)
@@ -529,8 +556,8 @@ func (q *SQS) SendMessageBatch(ctx context.Context, in *SendMessageBatchInput) (
 			MD5OfMessageSystemAttributes: md5OfAttributes(toDomainAttrs(e.MessageSystemAttributes)),
 		})
 	}
-	if max := sq.intAttr(attrMaximumMessageSize); total > max {
-		return nil, tb.Errorf(sqsBatchRequestTooLong, "Batch requests cannot be longer than %d bytes. You have sent %d bytes.", max, total)
+	if total > maxBatchBytes {
+		return nil, tb.Errorf(sqsBatchRequestTooLong, "Batch requests cannot be longer than %d bytes. You have sent %d bytes.", maxBatchBytes, total)
 	}
 	if len(msgs) > 0 {
 		if err := q.Messages.Send(ctx, sq.Name, msgs); err != nil {
@@ -543,7 +570,7 @@ func (q *SQS) SendMessageBatch(ctx context.Context, in *SendMessageBatchInput) (
 
 // systemAttrNames are the system attributes ReceiveMessage can answer for
 // a standard queue.
-var systemAttrNames = []string{"SenderId", "SentTimestamp", "ApproximateReceiveCount", "ApproximateFirstReceiveTimestamp"}
+var systemAttrNames = []string{"SenderId", "SentTimestamp", "ApproximateReceiveCount", "ApproximateFirstReceiveTimestamp", "MessageGroupId"}
 
 // ReceiveMessage receives up to MaxNumberOfMessages messages, waiting up
 // to WaitTimeSeconds (the queue's ReceiveMessageWaitTimeSeconds when not
@@ -651,6 +678,9 @@ func toMessage(m tb.ReceivedMessage, wantSys map[string]bool, attrNames []string
 	}
 	if wantSys["ApproximateFirstReceiveTimestamp"] {
 		sys["ApproximateFirstReceiveTimestamp"] = strconv.FormatInt(m.FirstReceivedAt.UnixMilli(), 10)
+	}
+	if wantSys["MessageGroupId"] && m.GroupID != "" {
+		sys["MessageGroupId"] = m.GroupID
 	}
 	if len(sys) > 0 {
 		out.Attributes = sys
@@ -785,6 +815,9 @@ func (q *SQS) changeOne(ctx context.Context, name string, receipt *string, vis *
 		return tb.Errorf(sqsInvalidParameterValue, "Value %d for parameter VisibilityTimeout is invalid. Reason: VisibilityTimeout must be an integer between 0 and 43200.", *vis)
 	}
 	if err := q.Messages.ChangeVisibility(ctx, name, *receipt, time.Duration(*vis)*time.Second); err != nil {
+		if errors.Is(err, tb.ErrVisibilityLimit) {
+			return tb.Errorf(sqsInvalidParameterValue, "Value %d for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout for the message is beyond the limit [%d seconds]", *vis, maxVisibilityTimeout)
+		}
 		return q.receiptErr(name, *receipt, err)
 	}
 	return nil

@@ -215,6 +215,7 @@ func TestSQSErrors(t *testing.T) {
 	_ = dlqURL
 	gone := s.http.URL + "/123456789012/nope"
 	other := s.http.URL + "/999999999999/q"
+	eleven := `{"redrivePermission":"byQueue","sourceQueueArns":[` + strings.Repeat(`"arn:aws:sqs:us-east-1:123456789012:q",`, 10) + `"arn:aws:sqs:us-east-1:123456789012:q"]}`
 	for _, tc := range []struct {
 		name          string
 		call          func() error
@@ -346,6 +347,40 @@ func TestSQSErrors(t *testing.T) {
 			_, err := s.client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: &url, Entries: es})
 			return err
 		}, "AWS.SimpleQueueService.BatchRequestTooLong", "Batch requests cannot be longer than 262144 bytes. You have sent 300000 bytes."},
+		{"redrive allow permission", func() error {
+			_, err := s.client.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{QueueUrl: &url, Attributes: map[string]string{"RedriveAllowPolicy": `{"redrivePermission":"nope"}`}})
+			return err
+		}, "InvalidParameterValue", `Value {"redrivePermission":"nope"} for parameter RedriveAllowPolicy is invalid. Reason: Invalid value for redrivePermission: nope, valid values are allowAll, denyAll and byQueue.`},
+		{"redrive allow byQueue without queues", func() error {
+			_, err := s.client.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{QueueUrl: &url, Attributes: map[string]string{"RedriveAllowPolicy": `{"redrivePermission":"byQueue"}`}})
+			return err
+		}, "InvalidParameterValue", `Value {"redrivePermission":"byQueue"} for parameter RedriveAllowPolicy is invalid. Reason: sourceQueueArns must be specified when redrivePermission is byQueue.`},
+		{"redrive allow queues with allowAll", func() error {
+			_, err := s.client.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{QueueUrl: &url, Attributes: map[string]string{
+				"RedriveAllowPolicy": `{"redrivePermission":"allowAll","sourceQueueArns":["arn:aws:sqs:us-east-1:123456789012:q"]}`}})
+			return err
+		}, "InvalidParameterValue", `Value {"redrivePermission":"allowAll","sourceQueueArns":["arn:aws:sqs:us-east-1:123456789012:q"]} for parameter RedriveAllowPolicy is invalid. Reason: sourceQueueArns can be specified only when redrivePermission is byQueue.`},
+		{"redrive allow eleven queues", func() error {
+			_, err := s.client.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{QueueUrl: &url, Attributes: map[string]string{"RedriveAllowPolicy": eleven}})
+			return err
+		}, "InvalidParameterValue", "Value " + eleven + " for parameter RedriveAllowPolicy is invalid. Reason: At most 10 sourceQueueArns can be specified."},
+		{"redrive allow with a good attribute beside it", func() error {
+			_, err := s.client.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{QueueUrl: &url, Attributes: map[string]string{
+				"DelaySeconds": "7", "RedriveAllowPolicy": `{"redrivePermission":"byQueue","sourceQueueArns":"q"}`}})
+			return err
+		}, "InvalidParameterValue", `Value {"redrivePermission":"byQueue","sourceQueueArns":"q"} for parameter RedriveAllowPolicy is invalid. Reason: Redrive allow policy has a value of the wrong type.`},
+		{"group id too long", func() error {
+			_, err := s.client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String("x"), MessageGroupId: aws.String(strings.Repeat("g", 129))})
+			return err
+		}, "InvalidParameterValue", "Value " + strings.Repeat("g", 129) + " for parameter MessageGroupId is invalid. Reason: MessageGroupId can only include alphanumeric and punctuation characters. 1 to 128 in length."},
+		{"group id with a space", func() error {
+			_, err := s.client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String("x"), MessageGroupId: aws.String("a b")})
+			return err
+		}, "InvalidParameterValue", "Value a b for parameter MessageGroupId is invalid."},
+		{"deduplication id on a standard queue", func() error {
+			_, err := s.client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String("x"), MessageDeduplicationId: aws.String("d")})
+			return err
+		}, "InvalidParameterValue", "The request include parameter that is not valid for this queue type"},
 		{"list max results", func() error {
 			_, err := s.client.ListQueues(ctx, &sqs.ListQueuesInput{MaxResults: aws.Int32(1001)})
 			return err
@@ -367,6 +402,74 @@ func TestSQSErrors(t *testing.T) {
 	}
 	if n := len(s.api.Resources.ResourceNames(kindQueue)); n != 2 {
 		t.Errorf("%d queues after refused requests", n)
+	}
+	// The refused SetQueueAttributes calls changed nothing, the good
+	// attribute beside a bad one included; no refused send was stored.
+	attrs := must(s.client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &url, AttributeNames: []types.QueueAttributeName{"All"}})).Attributes
+	if attrs["DelaySeconds"] != "0" || attrs["RedriveAllowPolicy"] != "" || attrs["ApproximateNumberOfMessages"] != "0" {
+		t.Errorf("attributes after refused requests: %v", attrs)
+	}
+}
+
+// TestSQSStandardQueueExtras: what SQS's standard queues take beyond the
+// basics: a MessageGroupId (fair queues), answered on receive; a valid
+// RedriveAllowPolicy; a batch whose total is over the queue's
+// MaximumMessageSize but within SQS's batch limit.
+func TestSQSStandardQueueExtras(t *testing.T) {
+	s := startSQS(t)
+	ctx := t.Context()
+	url := s.create(t, "small", map[string]string{"MaximumMessageSize": "1024",
+		"RedriveAllowPolicy": `{"redrivePermission":"byQueue","sourceQueueArns":["arn:aws:sqs:us-east-1:123456789012:src"]}`})
+	must(s.client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String("one"), MessageGroupId: aws.String("tenant-1")}))
+	var es []types.SendMessageBatchRequestEntry
+	for i := range 3 {
+		es = append(es, types.SendMessageBatchRequestEntry{Id: aws.String(fmt.Sprint(i)), MessageBody: aws.String(strings.Repeat("x", 1000)), MessageGroupId: aws.String("tenant-2")})
+	}
+	out := must(s.client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: &url, Entries: es}))
+	if len(out.Successful) != 3 || len(out.Failed) != 0 {
+		t.Fatalf("batch of 3,000 bytes to a 1,024-byte queue: %d sent, failed %+v", len(out.Successful), out.Failed)
+	}
+	got := s.receive(t, &sqs.ReceiveMessageInput{QueueUrl: &url, MaxNumberOfMessages: 10, MessageSystemAttributeNames: []types.MessageSystemAttributeName{"All"}})
+	groups := map[string]int{}
+	for _, m := range got {
+		groups[m.Attributes["MessageGroupId"]]++
+	}
+	if len(got) != 4 || groups["tenant-1"] != 1 || groups["tenant-2"] != 3 {
+		t.Errorf("received %d messages, groups %v", len(got), groups)
+	}
+	// Asked for other attributes only, no group id.
+	must(s.client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String("two"), MessageGroupId: aws.String("tenant-1")}))
+	got = s.receive(t, &sqs.ReceiveMessageInput{QueueUrl: &url, MessageSystemAttributeNames: []types.MessageSystemAttributeName{"SentTimestamp"}})
+	if len(got) != 1 || got[0].Attributes["MessageGroupId"] != "" || got[0].Attributes["SentTimestamp"] == "" {
+		t.Errorf("receive asking for SentTimestamp: %+v", got)
+	}
+	attrs := must(s.client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &url, AttributeNames: []types.QueueAttributeName{"RedriveAllowPolicy"}})).Attributes
+	if !strings.Contains(attrs["RedriveAllowPolicy"], "byQueue") {
+		t.Errorf("RedriveAllowPolicy %q", attrs["RedriveAllowPolicy"])
+	}
+}
+
+// TestSQSVisibilityLimit: a received message stays invisible at most 12
+// hours after its receive; ChangeMessageVisibility past that is refused
+// with AWS's message, and a change within it works.
+func TestSQSVisibilityLimit(t *testing.T) {
+	s := startSQS(t)
+	ctx := t.Context()
+	url := s.create(t, "q", nil)
+	s.send(t, url, "long job")
+	got := s.receive(t, &sqs.ReceiveMessageInput{QueueUrl: &url})
+	if len(got) != 1 {
+		t.Fatalf("received %d", len(got))
+	}
+	_, err := s.client.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: &url, ReceiptHandle: got[0].ReceiptHandle, VisibilityTimeout: 43200})
+	wantSQSError(t, err, "InvalidParameterValue", "Value 43200 for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout for the message is beyond the limit [43200 seconds]")
+	must(s.client.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: &url, ReceiptHandle: got[0].ReceiptHandle, VisibilityTimeout: 43000}))
+	cb := must(s.client.ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: &url, Entries: []types.ChangeMessageVisibilityBatchRequestEntry{
+		{Id: aws.String("ok"), ReceiptHandle: got[0].ReceiptHandle, VisibilityTimeout: 60},
+		{Id: aws.String("late"), ReceiptHandle: got[0].ReceiptHandle, VisibilityTimeout: 43200},
+	}}))
+	if len(cb.Successful) != 1 || len(cb.Failed) != 1 || *cb.Failed[0].Id != "late" || !strings.Contains(aws.ToString(cb.Failed[0].Message), "beyond the limit") {
+		t.Errorf("batch: ok %+v, failed %+v", cb.Successful, cb.Failed)
 	}
 }
 

@@ -747,7 +747,7 @@ func (q *Queues) take(name, stream string, m *nats.Msg, visibility time.Duration
 	}
 	rm := trailbridge.ReceivedMessage{
 		QueueMessage: qm,
-		Receipt:      encodeReceipt(a),
+		Receipt:      encodeReceipt(a, time.Now()),
 		ReceiveCount: int(a.dc),
 	}
 	// JetStream does not keep the time of the first delivery; the time
@@ -773,7 +773,7 @@ func nakPayload(d time.Duration) []byte {
 
 // release makes a message handed out by a receive visible again.
 func (q *Queues) release(stream, receipt string) {
-	if a, err := decodeReceipt(receipt, stream, queueConsumer); err == nil {
+	if a, _, err := decodeReceipt(receipt, stream, queueConsumer); err == nil {
 		q.nc.Publish(a.String(), nakPayload(0))
 	}
 }
@@ -844,6 +844,16 @@ func (q *Queues) compact(ctx context.Context, name string) error {
 // message, not by the delivery: a receipt of an earlier receive acts on
 // the message as it is now.
 func (q *Queues) ChangeVisibility(ctx context.Context, name, receipt string, d time.Duration) error {
+	if err := checkName(name); err != nil {
+		return err
+	}
+	_, recv, err := decodeReceipt(receipt, QueueStream(name), queueConsumer)
+	if err != nil {
+		return fmt.Errorf("change visibility of queue %s: %w", name, err)
+	}
+	if !recv.IsZero() && time.Now().Add(d).After(recv.Add(trailbridge.MaxVisibility)) {
+		return fmt.Errorf("change visibility of queue %s: %w", name, trailbridge.ErrVisibilityLimit)
+	}
 	return q.ackRequest(ctx, name, receipt, nakPayload(d), "change visibility")
 }
 
@@ -851,7 +861,7 @@ func (q *Queues) ackRequest(ctx context.Context, name, receipt string, payload [
 	if err := checkName(name); err != nil {
 		return err
 	}
-	a, err := decodeReceipt(receipt, QueueStream(name), queueConsumer)
+	a, _, err := decodeReceipt(receipt, QueueStream(name), queueConsumer)
 	if err != nil {
 		return fmt.Errorf("%s of queue %s: %w", what, name, err)
 	}

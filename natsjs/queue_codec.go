@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -181,9 +182,12 @@ func (r *reader) str() string {
 // 2: $JS.ACK.<domain>.<account hash>.<stream>.<consumer>.…), for form 2 the
 // uvarint-prefixed domain and account hash, then the five numbers of the
 // subject as uvarints (delivery count, stream and consumer sequence,
-// timestamp, pending), then the big-endian CRC-32 of stream name and all
-// that precedes it.
-const receiptVersion = 1
+// timestamp, pending), from version 2 the time of the receive (Unix
+// milliseconds, uvarint), then the big-endian CRC-32 of stream name and all
+// that precedes it. The receive's time bounds how long ChangeVisibility may
+// keep the message invisible; version 1 receipts, handed out by earlier
+// releases, are still read, without that bound.
+const receiptVersion = 2
 
 type ackSubject struct {
 	form                   byte
@@ -230,8 +234,8 @@ func (a ackSubject) String() string {
 	return sb.String()
 }
 
-// encodeReceipt makes the receipt of a delivery.
-func encodeReceipt(a ackSubject) string {
+// encodeReceipt makes the receipt of a delivery received at recv.
+func encodeReceipt(a ackSubject, recv time.Time) string {
 	b := []byte{receiptVersion, a.form}
 	if a.form == 2 {
 		b = appendStr(b, a.domain)
@@ -240,6 +244,7 @@ func encodeReceipt(a ackSubject) string {
 	for _, v := range []uint64{a.dc, a.sseq, a.dseq, a.ts, a.np} {
 		b = binary.AppendUvarint(b, v)
 	}
+	b = binary.AppendUvarint(b, uint64(max(recv.UnixMilli(), 0)))
 	b = binary.BigEndian.AppendUint32(b, receiptSum(a.stream, b))
 	return base64.RawURLEncoding.EncodeToString(b)
 }
@@ -253,10 +258,11 @@ func receiptSum(stream string, b []byte) uint32 {
 }
 
 // decodeReceipt reads a receipt of the queue whose stream and consumer are
-// named. Every failure wraps trailbridge.ErrInvalidReceipt.
-func decodeReceipt(receipt, stream, consumer string) (ackSubject, error) {
-	bad := func(why string) (ackSubject, error) {
-		return ackSubject{}, fmt.Errorf("%w: %s", trailbridge.ErrInvalidReceipt, why)
+// named, and the time of its receive (zero for a version 1 receipt). Every
+// failure wraps trailbridge.ErrInvalidReceipt.
+func decodeReceipt(receipt, stream, consumer string) (ackSubject, time.Time, error) {
+	bad := func(why string) (ackSubject, time.Time, error) {
+		return ackSubject{}, time.Time{}, fmt.Errorf("%w: %s", trailbridge.ErrInvalidReceipt, why)
 	}
 	if len(receipt) > 1024 {
 		return bad("too long")
@@ -265,9 +271,10 @@ func decodeReceipt(receipt, stream, consumer string) (ackSubject, error) {
 	if err != nil {
 		return bad("not base64url")
 	}
-	if len(b) < 2+5+4 || b[0] != receiptVersion {
+	if len(b) < 2+5+4 || (b[0] != 1 && b[0] != 2) {
 		return bad("unknown version")
 	}
+	version := b[0]
 	body, sum := b[:len(b)-4], binary.BigEndian.Uint32(b[len(b)-4:])
 	if receiptSum(stream, body) != sum {
 		return bad("not a receipt of this queue")
@@ -287,10 +294,20 @@ func decodeReceipt(receipt, stream, consumer string) (ackSubject, error) {
 	for _, v := range []*uint64{&a.dc, &a.sseq, &a.dseq, &a.ts, &a.np} {
 		*v = r.uvarint()
 	}
+	var recv time.Time
+	if version >= 2 {
+		ms := r.uvarint()
+		if ms > math.MaxInt64 {
+			return bad("receive time out of range")
+		}
+		if ms > 0 {
+			recv = time.UnixMilli(int64(ms))
+		}
+	}
 	if r.bad || len(r.b) != 0 || a.sseq == 0 || a.dseq == 0 || a.dc == 0 {
 		return bad("malformed")
 	}
-	return a, nil
+	return a, recv, nil
 }
 
 // validToken reports whether s can stand as one token of a subject we

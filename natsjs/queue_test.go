@@ -2,6 +2,8 @@ package natsjs
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"reflect"
@@ -498,12 +500,37 @@ func FuzzReadQueueMessage(f *testing.F) {
 	})
 }
 
+// TestReceiptVersions: a receipt carries its receive's time (version 2);
+// a version 1 receipt, handed out by an earlier release, still decodes,
+// with no time, so that no visibility limit applies to it.
+func TestReceiptVersions(t *testing.T) {
+	a := ackSubject{form: 1, stream: "TBQ_q", consumer: "sqs", dc: 2, sseq: 7, dseq: 9, ts: 1_700_000_000_000_000_000, np: 3}
+	recv := time.UnixMilli(1_800_000_000_123)
+	got, gotRecv, err := decodeReceipt(encodeReceipt(a, recv), "TBQ_q", "sqs")
+	if err != nil || got != a || !gotRecv.Equal(recv) {
+		t.Fatalf("version 2: %+v at %v, %v", got, gotRecv, err)
+	}
+	v1 := []byte{1, 1}
+	for _, v := range []uint64{a.dc, a.sseq, a.dseq, a.ts, a.np} {
+		v1 = binary.AppendUvarint(v1, v)
+	}
+	v1 = binary.BigEndian.AppendUint32(v1, receiptSum("TBQ_q", v1))
+	got, gotRecv, err = decodeReceipt(base64.RawURLEncoding.EncodeToString(v1), "TBQ_q", "sqs")
+	if err != nil || got != a || !gotRecv.IsZero() {
+		t.Fatalf("version 1: %+v at %v, %v", got, gotRecv, err)
+	}
+	if _, _, err := decodeReceipt(encodeReceipt(a, recv), "TBQ_other", "sqs"); !errors.Is(err, trailbridge.ErrInvalidReceipt) {
+		t.Errorf("receipt of another queue: %v", err)
+	}
+}
+
 func FuzzDecodeReceipt(f *testing.F) {
-	f.Add(encodeReceipt(ackSubject{form: 1, stream: "TBQ_q", consumer: "sqs", dc: 1, sseq: 2, dseq: 3, ts: 4, np: 5}))
-	f.Add(encodeReceipt(ackSubject{form: 2, domain: "_", account: "abc", stream: "TBQ_q", consumer: "sqs", dc: 1, sseq: 2, dseq: 3, ts: 4}))
+	f.Add(encodeReceipt(ackSubject{form: 1, stream: "TBQ_q", consumer: "sqs", dc: 1, sseq: 2, dseq: 3, ts: 4, np: 5}, time.UnixMilli(1_700_000_000_000)))
+	f.Add(encodeReceipt(ackSubject{form: 2, domain: "_", account: "abc", stream: "TBQ_q", consumer: "sqs", dc: 1, sseq: 2, dseq: 3, ts: 4}, time.Time{}))
+	f.Add("AQEBAgMEBQ") // version 1
 	f.Add("AQE")
 	f.Fuzz(func(t *testing.T, s string) {
-		a, err := decodeReceipt(s, "TBQ_q", "sqs")
+		a, _, err := decodeReceipt(s, "TBQ_q", "sqs")
 		if err != nil {
 			if !errors.Is(err, trailbridge.ErrInvalidReceipt) {
 				t.Fatalf("error %v does not wrap ErrInvalidReceipt", err)

@@ -25,6 +25,7 @@ func Run(t *testing.T, newStore func(t *testing.T) tb.MessageStore) {
 		{"SendReceiveDelete", sendReceiveDelete},
 		{"VisibilityTimeoutReturnsMessage", visibility},
 		{"ChangeVisibility", changeVisibility},
+		{"VisibilityLimit", visibilityLimit},
 		{"LongPollEndsOnSend", longPoll},
 		{"WaitPassesEmpty", waitPasses},
 		{"Delay", delay},
@@ -136,6 +137,33 @@ func changeVisibility(t *testing.T, s tb.MessageStore) {
 	}
 	check.For(t, 5*time.Second, 50*time.Millisecond, func() error {
 		if len(receive(t, s, 1, time.Hour, 0)) == 0 {
+			return errors.New("not visible after ChangeVisibility 0")
+		}
+		return nil
+	})
+}
+
+// visibilityLimit: a message stays invisible at most MaxVisibility after
+// the receive its receipt came from; a change past that is refused and
+// changes nothing.
+func visibilityLimit(t *testing.T, s tb.MessageStore) {
+	ctx := t.Context()
+	send(t, s, msg("m1", "x"))
+	got := receive(t, s, 1, time.Minute, 0)
+	if err := s.ChangeVisibility(ctx, "q", got[0].Receipt, tb.MaxVisibility-time.Minute); err != nil {
+		t.Fatalf("within the limit: %v", err)
+	}
+	if err := s.ChangeVisibility(ctx, "q", got[0].Receipt, tb.MaxVisibility+time.Second); !errors.Is(err, tb.ErrVisibilityLimit) {
+		t.Fatalf("past the limit: %v, want ErrVisibilityLimit", err)
+	}
+	if again := receive(t, s, 1, time.Minute, 0); len(again) != 0 {
+		t.Fatalf("visible after a refused change: %+v", again)
+	}
+	if err := s.ChangeVisibility(ctx, "q", got[0].Receipt, 0); err != nil {
+		t.Fatal(err)
+	}
+	check.For(t, 5*time.Second, 50*time.Millisecond, func() error {
+		if len(receive(t, s, 1, time.Minute, 0)) == 0 {
 			return errors.New("not visible after ChangeVisibility 0")
 		}
 		return nil
