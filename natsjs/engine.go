@@ -116,9 +116,16 @@ func (e *Engine) connect(ctx context.Context) error {
 		}
 		srv.SetLoggerV2(serverLogger{e.log}, false, false, false)
 		go srv.Start()
-		if !srv.ReadyForConnections(30 * time.Second) {
-			srv.Shutdown()
-			return errors.New("embedded nats server: not ready after 30s")
+		// Waited for in short steps, so that a stop asked for meanwhile
+		// (SIGINT during a start that cannot succeed) is not held up.
+		for deadline := time.Now().Add(30 * time.Second); !srv.ReadyForConnections(100 * time.Millisecond); {
+			if ctx.Err() != nil || time.Now().After(deadline) {
+				srv.Shutdown()
+				if ctx.Err() != nil {
+					return fmt.Errorf("embedded nats server: %w", ctx.Err())
+				}
+				return errors.New("embedded nats server: not ready after 30s")
+			}
 		}
 		e.srv = srv
 	}

@@ -83,7 +83,7 @@ func k8sAuditHandler(f *configFile, eb *awsapi.EventBridge, place tb.Place, log 
 	if k == nil {
 		return nil, nil
 	}
-	if k.EventBusName != "" && eb.Store.Bus(k.EventBusName) == nil {
+	if k.EventBusName != "" && eb.Store.Bus(k.EventBusName) == nil && !f.declaresBus(k.EventBusName) {
 		return nil, fmt.Errorf("config: K8sAudit.EventBusName: event bus %q does not exist", k.EventBusName)
 	}
 	h, err := k8saudit.NewHandler(k8saudit.Config{
@@ -172,23 +172,35 @@ func captureIdentity(ctx context.Context, f *configFile, c config.CaptureIdentit
 // startInterceptors runs the capturing proxies the config declares, each
 // on its own listener with its own durable hand-off (a spool under the
 // data folder) to its bus.
-func (a *app) startInterceptors(ctx, bg context.Context, f *configFile, o serveOptions, eb *awsapi.EventBridge, place tb.Place, log *slog.Logger) error {
+// prepareInterceptors builds every interceptor of the file and takes its
+// address, and returns what starts them. Everything that can refuse the
+// file (identity, OpenAPI, TLS, a taken address) happens here, before the
+// file is applied, so that a refused file changes nothing; listeners taken
+// are closed by Close if the start fails later.
+func (a *app) prepareInterceptors(ctx, bg context.Context, f *configFile, o serveOptions, eb *awsapi.EventBridge, place tb.Place, log *slog.Logger) (start func(), err error) {
+	var starts []func()
 	for _, ic := range f.Interceptors {
-		if err := a.startInterceptor(ctx, bg, f, ic, o, eb, place, log); err != nil {
-			return fmt.Errorf("config: %s (interceptor %q): %w", ic.Key, ic.Name, err)
+		s, err := a.prepareInterceptor(ctx, bg, f, ic, o, eb, place, log)
+		if err != nil {
+			return nil, fmt.Errorf("config: %s: %s (interceptor %q): %w", f.path, ic.Key, ic.Name, err)
 		}
+		starts = append(starts, s)
 	}
-	return nil
+	return func() {
+		for _, s := range starts {
+			s()
+		}
+	}, nil
 }
 
-func (a *app) startInterceptor(ctx, bg context.Context, f *configFile, ic config.Interceptor, o serveOptions, eb *awsapi.EventBridge, place tb.Place, log *slog.Logger) error {
+func (a *app) prepareInterceptor(ctx, bg context.Context, f *configFile, ic config.Interceptor, o serveOptions, eb *awsapi.EventBridge, place tb.Place, log *slog.Logger) (func(), error) {
 	log = log.With("interceptor", ic.Name)
-	if ic.EventBusName != "" && eb.Store.Bus(ic.EventBusName) == nil {
-		return fmt.Errorf("EventBusName: event bus %q does not exist", ic.EventBusName)
+	if ic.EventBusName != "" && eb.Store.Bus(ic.EventBusName) == nil && !f.declaresBus(ic.EventBusName) {
+		return nil, fmt.Errorf("EventBusName: event bus %q does not exist", ic.EventBusName)
 	}
 	upstream, err := url.Parse(ic.Upstream)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	h, err := capture.NewHandoff(capture.HandoffConfig{
 		Dir:    filepath.Join(o.DataDir, "capture", ic.Name),
@@ -196,27 +208,25 @@ func (a *app) startInterceptor(ctx, bg context.Context, f *configFile, ic config
 		Logger: log,
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	a.wg.Go(func() { h.Run(bg) })
-	a.handoffs = append(a.handoffs, namedHandoff{ic.Name, h})
 	rec, err := newRecorder(ctx, f, ic, place.Account, place.Region, h, log)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	handler, err := rec.Proxy(upstream)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var tlsConfig *tls.Config
 	if t := ic.TLS; t != nil {
 		if tlsConfig, err = listenerTLS(f.relative(t.CertFile), f.relative(t.KeyFile), relativeOrEmpty(f, t.ClientCAFile), t.RequireClientCertificate); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	ln, err := net.Listen("tcp", ic.Listen)
 	if err != nil {
-		return fmt.Errorf("listen: %w", err)
+		return nil, fmt.Errorf("listen: %w", err)
 	}
 	scheme := "http://"
 	if tlsConfig != nil {
@@ -224,15 +234,21 @@ func (a *app) startInterceptor(ctx, bg context.Context, f *configFile, ic config
 		scheme = "https://"
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	a.wg.Go(func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("interceptor stopped", "err", err)
-		}
-	})
-	a.stoppers = append(a.stoppers, func(ctx context.Context) { srv.Shutdown(ctx) })
-	a.Interceptors = append(a.Interceptors, scheme+ln.Addr().String())
-	log.Info("interceptor listening", "url", scheme+ln.Addr().String(), "upstream", upstream.Redacted(), "mode", cmp.Or(ic.Mode, "http"))
-	return nil
+	// Until served, the listener is closed by Close; Shutdown closes it
+	// after (closing it twice is harmless).
+	a.stoppers = append(a.stoppers, func(context.Context) { ln.Close() })
+	return func() {
+		a.wg.Go(func() { h.Run(bg) })
+		a.handoffs = append(a.handoffs, namedHandoff{ic.Name, h})
+		a.wg.Go(func() {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("interceptor stopped", "err", err)
+			}
+		})
+		a.stoppers = append(a.stoppers, func(ctx context.Context) { srv.Shutdown(ctx) })
+		a.Interceptors = append(a.Interceptors, scheme+ln.Addr().String())
+		log.Info("interceptor listening", "url", scheme+ln.Addr().String(), "upstream", upstream.Redacted(), "mode", cmp.Or(ic.Mode, "http"))
+	}, nil
 }
 
 // relativeOrEmpty is f.relative for an optional path.

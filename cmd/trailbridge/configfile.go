@@ -58,6 +58,20 @@ func (f *configFile) relative(p string) string {
 	return filepath.Join(filepath.Dir(f.path), p)
 }
 
+// declaresBus reports whether the file declares the event bus name (which
+// exists once the file is applied).
+func (f *configFile) declaresBus(name string) bool {
+	if name == "default" {
+		return true
+	}
+	for _, b := range f.EventBuses {
+		if b.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
 // accessKeys returns the file's (id, secret) pairs.
 func (f *configFile) accessKeys() [][2]string {
 	var out [][2]string

@@ -110,6 +110,12 @@ func TestServeConfigFile(t *testing.T) {
 	}
 }
 
+// interceptor is an Interceptors section with one proxy on a free port,
+// with extra keys (indented by four) added to it.
+func interceptor(extra string) string {
+	return "  - Name: second\n    EventPattern: '{\"source\":[\"x\"]}'\nInterceptors:\n  - Name: x\n    Listen: 127.0.0.1:0\n    Upstream: http://127.0.0.1:9\n    EventSource: x.example.com\n    " + extra
+}
+
 func TestServeConfigFileErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name, text, want string
@@ -124,20 +130,40 @@ func TestServeConfigFileErrors(t *testing.T) {
 			"Rules[1].Targets (r): ValidationException: 1 validation error detected: Value 'a b' at 'targets.1.member.id' failed to satisfy constraint"},
 		{"schedule on a custom bus", "EventBuses:\n  - Name: b\nRules:\n  - Name: r\n    EventBusName: b\n    ScheduleExpression: rate(1 minute)\n",
 			"Rules[1] (r): ValidationException: ScheduleExpression is supported only on the default event bus."},
+		// Refused by what is built after the checks: still nothing applied.
+		{"interceptor identity", "Queues:\n  - Name: q-partial\nEventBuses:\n  - Name: b-partial\nRules:\n" + interceptor("Identity:\n      Jwt: {Issuer: https://id.example.com, Audience: [orders], Secret: short}\n"),
+			"(interceptor \"x\"): Identity: identity: jwt: Secret: 5 bytes; HMAC secrets need at least 32"},
+		{"interceptor OpenAPI", "Rules:\n" + interceptor("OpenAPI: nosuch.yaml\n"), "(interceptor \"x\"): OpenAPI"},
+		{"interceptor on an undeclared bus", "Rules:\n" + interceptor("EventBusName: b-partial\n"), ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := testOptions(t)
 			// A valid rule before the refused item: it must not be
 			// applied either.
 			o.ConfigFile = writeConfig(t, strings.Replace(tc.text, "Rules:\n", "Rules:\n  - Name: first\n    EventPattern: '{\"source\":[\"x\"]}'\n", 1))
-			_, err := startApp(t.Context(), o, testLogger(t))
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
+			a, err := startApp(t.Context(), o, testLogger(t))
+			if tc.want == "" {
+				// An interceptor may name a bus the file declares;
+				// "b-partial" is not declared.
+				if err == nil {
+					a.Close()
+				}
+				if err == nil || !strings.Contains(err.Error(), `event bus "b-partial" does not exist`) {
+					t.Fatalf("startApp = %v\nwant the missing bus named", err)
+				}
+			} else if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("startApp = %v\nwant an error containing %q", err, tc.want)
 			}
 			o.ConfigFile = ""
-			a := startTestApp(t, o)
+			a = startTestApp(t, o)
 			if r := a.Config.Rule("default", "first"); r != nil {
 				t.Errorf("a refused file was partly applied: %+v", r)
+			}
+			if r := a.Config.Rule("default", "second"); r != nil {
+				t.Errorf("a refused file was partly applied: %+v", r)
+			}
+			if a.Config.Bus("b-partial") != nil || a.Config.Resource("queue", "q-partial") != nil {
+				t.Errorf("a refused file left a bus or a queue")
 			}
 		})
 	}

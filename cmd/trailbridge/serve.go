@@ -209,6 +209,9 @@ type app struct {
 	cancel     context.CancelFunc
 	wg         sync.WaitGroup
 	closed     sync.Once
+	// listener is the API's, taken early; Serve owns it once started.
+	listener       net.Listener
+	releaseDataDir func()
 }
 
 // startApp starts everything serve runs and returns once the API listens.
@@ -241,9 +244,21 @@ func startApp(ctx context.Context, o serveOptions, log *slog.Logger) (*app, erro
 	for _, k := range file.accessKeys() {
 		keys[k[0]] = k[1]
 	}
+	if err := checkAddr(o.Addr); err != nil {
+		return nil, fmt.Errorf("--addr %q: %w", o.Addr, err)
+	}
 	devMode := len(keys) == 0
 	if devMode && !loopback(o.Addr) {
 		return nil, fmt.Errorf("refusing to listen on %s without access keys: set TRAILBRIDGE_ACCESS_KEYS or AccessKeys in the config, or listen on a loopback address", o.Addr)
+	}
+	var tlsConfig *tls.Config
+	switch {
+	case o.TLSCert != "" || o.TLSKey != "":
+		if tlsConfig, err = listenerTLS(o.TLSCert, o.TLSKey, o.TLSClientCA, false); err != nil {
+			return nil, fmt.Errorf("--tls-cert, --tls-key: %w", err)
+		}
+	case o.TLSClientCA != "":
+		return nil, errors.New("--tls-client-ca needs --tls-cert and --tls-key")
 	}
 	place := tb.Place{Region: o.Region, Account: o.AccountID}
 
@@ -253,6 +268,17 @@ func startApp(ctx context.Context, o serveOptions, log *slog.Logger) (*app, erro
 		a.Close()
 		return nil, err
 	}
+	// The data folder and the API's address are taken before anything is
+	// written, so that a second server on the same folder or a taken port
+	// changes nothing.
+	if a.releaseDataDir, err = openDataDir(o.DataDir); err != nil {
+		return fail(err)
+	}
+	ln, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return fail(fmt.Errorf("listen: %w", err))
+	}
+	a.listener = ln
 	a.Engine, err = natsjs.Open(ctx, natsjs.Options{URL: o.NATSURL, DataDir: o.DataDir, SyncInterval: syncInterval, Logger: log})
 	if err != nil {
 		return fail(err)
@@ -289,9 +315,6 @@ func startApp(ctx context.Context, o serveOptions, log *slog.Logger) (*app, erro
 		return fail(err)
 	}
 	sqs := &awsapi.SQS{Resources: a.Config, Messages: msgs, Place: place, Log: log}
-	if err := file.apply(ctx, conns, sqs); err != nil {
-		return fail(err)
-	}
 	queues := &queue.Kind{Sender: sqs, Place: place}
 	reg, err := targets(o, file, a.Engine, a.Config, conns, queues, place, log)
 	if err != nil {
@@ -344,7 +367,8 @@ func startApp(ctx context.Context, o serveOptions, log *slog.Logger) (*app, erro
 			return fail(err)
 		}
 	}
-	if err := a.startInterceptors(ctx, bg, file, o, eb, place, log); err != nil {
+	startInterceptors, err := a.prepareInterceptors(ctx, bg, file, o, eb, place, log)
+	if err != nil {
 		return fail(err)
 	}
 	a.Metrics.Registry().MustRegister(handoffCollector{a})
@@ -367,20 +391,13 @@ func startApp(ctx context.Context, o serveOptions, log *slog.Logger) (*app, erro
 	if k8s != nil {
 		mux.Handle("/k8s/audit", k8s)
 	}
+	// The file is applied once nothing else can refuse the start: a
+	// refused start changes nothing.
+	if err := file.apply(ctx, conns, sqs); err != nil {
+		return fail(err)
+	}
+	startInterceptors()
 
-	var tlsConfig *tls.Config
-	switch {
-	case o.TLSCert != "" || o.TLSKey != "":
-		if tlsConfig, err = listenerTLS(o.TLSCert, o.TLSKey, o.TLSClientCA, false); err != nil {
-			return fail(fmt.Errorf("--tls-cert, --tls-key: %w", err))
-		}
-	case o.TLSClientCA != "":
-		return fail(errors.New("--tls-client-ca needs --tls-cert and --tls-key"))
-	}
-	ln, err := net.Listen("tcp", o.Addr)
-	if err != nil {
-		return fail(fmt.Errorf("listen: %w", err))
-	}
 	a.URL = "http://" + ln.Addr().String()
 	if tlsConfig != nil {
 		ln = tls.NewListener(ln, tlsConfig)
@@ -421,6 +438,8 @@ func (a *app) Close() {
 		}
 		if a.http != nil {
 			a.http.Shutdown(ctx)
+		} else if a.listener != nil {
+			a.listener.Close()
 		}
 		a.cancel()
 		a.wg.Wait()
@@ -432,7 +451,26 @@ func (a *app) Close() {
 		if a.Engine != nil {
 			a.Engine.Close()
 		}
+		if a.releaseDataDir != nil {
+			a.releaseDataDir()
+		}
 	})
+}
+
+// checkAddr refuses an address net.Listen would take in a way nobody
+// means: empty (every interface, a random port) or without a port.
+func checkAddr(addr string) error {
+	if addr == "" {
+		return errors.New("empty: give HOST:PORT, such as 127.0.0.1:4010")
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("not HOST:PORT: %w", err)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("port %q: not a number from 0 to 65535", port)
+	}
+	return nil
 }
 
 // loopback reports whether addr's host is a loopback address (or localhost).

@@ -428,3 +428,68 @@ func TestServeGCPercent(t *testing.T) {
 		})
 	}
 }
+
+// TestServeTakesDataDirAndAddrFirst: one data folder serves one process,
+// and what would make a start fail (a taken folder or port, an address
+// without a port, a folder that cannot be made) fails it before anything is
+// written: the config file's items do not appear.
+func TestServeTakesDataDirAndAddrFirst(t *testing.T) {
+	o := testOptions(t)
+	a := startTestApp(t, o)
+
+	second := o
+	second.ConfigFile = writeConfig(t, "EventBuses:\n  - Name: from-second\n")
+	_, err := startApp(t.Context(), second, testLogger(t))
+	if err == nil || !strings.Contains(err.Error(), "in use by another trailbridge process (pid ") {
+		t.Fatalf("second server on the same folder: %v", err)
+	}
+	// The first server goes on, without the second's bus.
+	c := sdkClient(a.URL, "AKIDANY", "any")
+	if buses := must(c.ListEventBuses(t.Context(), &eb.ListEventBusesInput{})); len(buses.EventBuses) != 1 {
+		t.Errorf("buses after the refused start: %d", len(buses.EventBuses))
+	}
+
+	// A taken API port: refused before the file is applied.
+	other := testOptions(t)
+	other.Addr = strings.TrimPrefix(a.URL, "http://")
+	other.ConfigFile = second.ConfigFile
+	if _, err := startApp(t.Context(), other, testLogger(t)); err == nil || !strings.Contains(err.Error(), "address already in use") {
+		t.Fatalf("taken port: %v", err)
+	}
+	other.Addr, other.ConfigFile = "127.0.0.1:0", ""
+	b := startTestApp(t, other)
+	if b.Config.Bus("from-second") != nil {
+		t.Error("a start refused for its port applied the file")
+	}
+	b.Close()
+
+	for _, tc := range []struct{ addr, want string }{
+		{"", `--addr "": empty: give HOST:PORT`},
+		{"127.0.0.1", `--addr "127.0.0.1": not HOST:PORT`},
+		{"127.0.0.1:99999", `--addr "127.0.0.1:99999": port "99999": not a number from 0 to 65535`},
+	} {
+		bad := testOptions(t)
+		bad.Addr = tc.addr
+		if _, err := startApp(t.Context(), bad, testLogger(t)); err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("--addr %q: %v, want %q", tc.addr, err, tc.want)
+		}
+	}
+
+	file := filepath.Join(t.TempDir(), "plain-file")
+	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bad := testOptions(t)
+	bad.DataDir = file
+	start := time.Now()
+	if _, err := startApp(t.Context(), bad, testLogger(t)); err == nil || !strings.HasPrefix(err.Error(), "--data-dir "+file) {
+		t.Errorf("data folder that is a file: %v", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("refusing an unusable data folder took %v", d)
+	}
+
+	// Once the first server stops, the folder is free again.
+	a.Close()
+	startTestApp(t, o)
+}
