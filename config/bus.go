@@ -1,6 +1,8 @@
 package config
 
 import (
+	"fmt"
+
 	"github.com/goccy/go-yaml/ast"
 
 	"github.com/trailbridge/trailbridge"
@@ -49,7 +51,10 @@ func (c *checker) eventBuses(buses []EventBus) {
 }
 
 func (c *checker) tags(path string, tags []trailbridge.Tag) {
+	seen := map[string]string{}
 	for i, t := range tags {
-		c.required(index(path, i), "Key", t.Key)
+		item := index(path, i)
+		c.required(item, "Key", t.Key)
+		c.unique(seen, t.Key, child(item, "Key"), item, fmt.Sprintf("tag %q", t.Key))
 	}
 }

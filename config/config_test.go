@@ -227,6 +227,15 @@ func TestParseEmpty(t *testing.T) {
 	}
 }
 
+// TestParseByteOrderMark: a file an editor saved with a UTF-8 byte order
+// mark reads as without it.
+func TestParseByteOrderMark(t *testing.T) {
+	f, err := Parse([]byte("\ufeffQueues:\n  - Name: q\n"), nil)
+	if err != nil || len(f.Queues) != 1 || f.Queues[0].Name != "q" {
+		t.Fatalf("Parse with a BOM = %+v, %v", f, err)
+	}
+}
+
 func TestParseDefaults(t *testing.T) {
 	f, err := Parse([]byte(`
 Rules:

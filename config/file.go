@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -52,6 +53,9 @@ func Parse(data []byte, env func(string) (string, bool)) (*File, error) {
 }
 
 func parse(name string, data []byte, env func(string) (string, bool)) (*File, error) {
+	// YAML allows a byte order mark at the start (editors on Windows
+	// write one); the parser would take it as part of the first key.
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	d := &decoder{
 		env:     env,
 		anchors: map[string][]*ast.AnchorNode{},

@@ -120,6 +120,7 @@ func TestParseInvalid(t *testing.T) {
 		{"duplicate api destination", "ApiDestinations:\n  - {Name: d, ConnectionArn: a, InvocationEndpoint: https://x, HttpMethod: GET}\n  - {Name: d, ConnectionArn: a, InvocationEndpoint: https://x, HttpMethod: GET}\n", `line 3: ApiDestinations[1].Name: API destination "d" is already defined at ApiDestinations[0]`},
 		{"duplicate function", "Functions:\n  - {Name: f, Url: http://x}\n  - {Name: f, Url: http://x}\n", `line 3: Functions[1].Name: function "f" is already defined at Functions[0]`},
 		{"duplicate queue", "Queues:\n  - Name: q\n  - Name: q\n", `line 3: Queues[1].Name: queue "q" is already defined at Queues[0]`},
+		{"duplicate bus tag", "EventBuses:\n  - Name: b\n    Tags:\n      - {Key: a, Value: \"1\"}\n      - {Key: a, Value: \"2\"}\n", `line 5: EventBuses[0].Tags[1].Key: tag "a" is already defined at EventBuses[0].Tags[0]`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	tb "github.com/trailbridge/trailbridge"
 	"github.com/trailbridge/trailbridge/awsapi"
@@ -218,11 +221,36 @@ func (f *configFile) applyTo(ctx context.Context, conns *awsapi.Connections, sqs
 		if len(r.Targets) > 0 {
 			_, err := eb.PutTargets(ctx, &awsapi.PutTargetsInput{Rule: &r.Name, EventBusName: &r.EventBusName, Targets: r.Targets})
 			if err != nil {
-				return where(r.Key+".Targets", r.Name, err)
+				return where(r.Key+".Targets", r.Name, withKeptTargets(ctx, eb, r, err))
 			}
 		}
 	}
 	return nil
+}
+
+// withKeptTargets explains a rule's target limit refused while applying
+// the file: targets the file no longer lists are kept (the file leaves
+// alone what it does not mention), and they count.
+func withKeptTargets(ctx context.Context, eb *awsapi.EventBridge, r config.Rule, err error) error {
+	var te *tb.Error
+	if !errors.As(err, &te) || te.Code != tb.CodeLimitExceeded {
+		return err
+	}
+	out, lerr := eb.ListTargetsByRule(ctx, &awsapi.ListTargetsByRuleInput{Rule: &r.Name, EventBusName: &r.EventBusName})
+	if lerr != nil {
+		return err
+	}
+	var kept []string
+	for _, t := range out.Targets {
+		if !slices.ContainsFunc(r.Targets, func(d tb.Target) bool { return d.Id == t.Id }) {
+			kept = append(kept, t.Id)
+		}
+	}
+	if len(kept) == 0 {
+		return err
+	}
+	return fmt.Errorf("%w (the rule keeps targets the file does not list: %s; remove them with RemoveTargets, such as aws events remove-targets --rule %s --event-bus-name %s --ids %s)",
+		err, strings.Join(kept, ", "), r.Name, r.EventBusName, strings.Join(kept, " "))
 }
 
 // connectionInput is the CreateConnection request a connection of the file

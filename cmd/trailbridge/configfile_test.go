@@ -168,3 +168,34 @@ func TestServeConfigFileErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestServeConfigFileKeepsUnlistedTargets: a target the file no longer
+// lists is left alone, as everything the file does not mention; when such
+// targets fill the rule, the refusal says which to remove.
+func TestServeConfigFileKeepsUnlistedTargets(t *testing.T) {
+	targets := func(ids ...string) string {
+		text := "Rules:\n  - Name: r\n    EventPattern: '{\"source\":[\"x\"]}'\n    Targets:\n"
+		for _, id := range ids {
+			text += "      - {Id: " + id + ", Arn: 'arn:aws:sqs:us-east-1:123456789012:q'}\n"
+		}
+		return text
+	}
+	o := testOptions(t)
+	o.ConfigFile = writeConfig(t, targets("t1", "t2", "t3", "t4", "t5"))
+	a := startTestApp(t, o)
+	a.Close()
+
+	o.ConfigFile = writeConfig(t, targets("t1", "t2", "t3", "t4"))
+	a = startTestApp(t, o)
+	if n := len(a.Config.Rule("default", "r").Targets); n != 5 {
+		t.Errorf("after dropping t5 from the file: %d targets, want 5 (kept)", n)
+	}
+	a.Close()
+
+	o.ConfigFile = writeConfig(t, targets("t1", "t2", "t3", "t4", "t6"))
+	_, err := startApp(t.Context(), o, testLogger(t))
+	want := "LimitExceededException: The requested resource exceeds the maximum number allowed. (the rule keeps targets the file does not list: t5; remove them with RemoveTargets, such as aws events remove-targets --rule r --event-bus-name default --ids t5)"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("startApp = %v\nwant an error containing %q", err, want)
+	}
+}

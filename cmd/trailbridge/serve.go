@@ -65,11 +65,37 @@ type serveOptions struct {
 	configEnv func(string) (string, bool)
 }
 
+// envOr is the environment twin of a flag's default: name's value, when
+// set and not empty (an empty variable is as if unset, as shells leave
+// them), else def.
 func envOr(name, def string) string {
-	if v, ok := os.LookupEnv(name); ok {
+	if v := os.Getenv(name); v != "" {
 		return v
 	}
 	return def
+}
+
+// envSource names the environment variable an error's flag took its value
+// from, when it was not given on the command line: "--region "bad": …"
+// says where "bad" came from.
+func envSource(fs *flag.FlagSet, msg string) string {
+	name, ok := strings.CutPrefix(msg, "--")
+	if !ok {
+		return msg
+	}
+	name, _, _ = strings.Cut(name, " ")
+	name = strings.TrimSuffix(name, ":")
+	f := fs.Lookup(name)
+	if f == nil {
+		return msg
+	}
+	set := false
+	fs.Visit(func(v *flag.Flag) { set = set || v.Name == name })
+	env := "TRAILBRIDGE_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+	if set || os.Getenv(env) == "" {
+		return msg
+	}
+	return msg + " (from " + env + ")"
 }
 
 func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -99,7 +125,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(o.LogLevel)); err != nil {
-		fmt.Fprintf(stderr, "trailbridge serve: --log-level: %v\n", err)
+		fmt.Fprintf(stderr, "trailbridge serve: %s\n", envSource(fs, fmt.Sprintf("--log-level: %v", err)))
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
@@ -115,7 +141,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	o.OldSecretKeys = os.Getenv("TRAILBRIDGE_SECRET_KEY_OLD")
 	a, err := startApp(ctx, o, log)
 	if err != nil {
-		fmt.Fprintf(stderr, "trailbridge serve: %v\n", err)
+		fmt.Fprintf(stderr, "trailbridge serve: %s\n", envSource(fs, err.Error()))
 		return 1
 	}
 	<-ctx.Done()

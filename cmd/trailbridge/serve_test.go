@@ -493,3 +493,31 @@ func TestServeTakesDataDirAndAddrFirst(t *testing.T) {
 	a.Close()
 	startTestApp(t, o)
 }
+
+// TestServeEnvironmentTwins: an error about a value taken from an
+// environment variable names the variable; an empty variable is as if
+// unset.
+func TestServeEnvironmentTwins(t *testing.T) {
+	for _, tc := range []struct {
+		env, val string
+		args     []string
+		want     string
+		code     int
+	}{
+		{"TRAILBRIDGE_REGION", "bad", nil, `trailbridge serve: --region "bad": not a region name such as us-east-1 (from TRAILBRIDGE_REGION)`, 1},
+		{"TRAILBRIDGE_REGION", "bad", []string{"--region", "worse"}, `trailbridge serve: --region "worse": not a region name such as us-east-1` + "\n", 1},
+		{"TRAILBRIDGE_LOG_LEVEL", "loud", nil, `trailbridge serve: --log-level: slog: level string "loud": unknown name (from TRAILBRIDGE_LOG_LEVEL)`, 2},
+		// Empty: the default region, so the account id is what fails.
+		{"TRAILBRIDGE_REGION", "", []string{"--account-id", "12"}, `trailbridge serve: --account-id "12": must be 12 digits` + "\n", 1},
+	} {
+		t.Run(tc.env+"="+tc.val, func(t *testing.T) {
+			t.Setenv(tc.env, tc.val)
+			var out strings.Builder
+			args := append([]string{"serve", "--data-dir", t.TempDir()}, tc.args...)
+			code := run(t.Context(), args, &out, &out)
+			if code != tc.code || !strings.Contains(out.String(), tc.want) {
+				t.Errorf("%s=%q %v: exit %d, output %q\nwant exit %d and %q", tc.env, tc.val, tc.args, code, out.String(), tc.code, tc.want)
+			}
+		})
+	}
+}
