@@ -353,6 +353,21 @@ func (q *SQS) checkAttributes(name string, attrs map[string]string) (map[string]
 	return out, nil
 }
 
+// policyMap checks that a policy attribute is a JSON object of the allowed
+// members only, refusing it with bad and SQS's messages; what names it.
+func policyMap(v, what string, bad func(reason string) error, allowed ...string) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(v), &raw); err != nil {
+		return bad(what + " is not a valid JSON map.")
+	}
+	for k := range raw {
+		if !slices.Contains(allowed, k) {
+			return bad("Only following attributes are supported: [" + strings.Join(allowed, ", ") + "].")
+		}
+	}
+	return nil
+}
+
 // checkRedriveAllow validates a RedriveAllowPolicy: which source queues may
 // use this queue as their dead-letter queue. It is stored, not enforced,
 // but a policy AWS would refuse is refused.
@@ -360,14 +375,8 @@ func checkRedriveAllow(v string) error {
 	bad := func(reason string) error {
 		return tb.Errorf(sqsInvalidParameterValue, "Value %s for parameter RedriveAllowPolicy is invalid. Reason: %s", v, reason)
 	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(v), &raw); err != nil {
-		return bad("Redrive allow policy is not a valid JSON map.")
-	}
-	for k := range raw {
-		if k != "redrivePermission" && k != "sourceQueueArns" {
-			return bad("Only following attributes are supported: [redrivePermission, sourceQueueArns].")
-		}
+	if err := policyMap(v, "Redrive allow policy", bad, "redrivePermission", "sourceQueueArns"); err != nil {
+		return err
 	}
 	var p struct {
 		RedrivePermission *string
@@ -406,14 +415,8 @@ func (q *SQS) checkRedrive(name, v string) error {
 	bad := func(reason string) error {
 		return tb.Errorf(sqsInvalidParameterValue, "Value %s for parameter RedrivePolicy is invalid. Reason: %s", v, reason)
 	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(v), &raw); err != nil {
-		return bad("Redrive policy is not a valid JSON map.")
-	}
-	for k := range raw {
-		if k != "deadLetterTargetArn" && k != "maxReceiveCount" {
-			return bad("Only following attributes are supported: [deadLetterTargetArn, maxReceiveCount].")
-		}
+	if err := policyMap(v, "Redrive policy", bad, "deadLetterTargetArn", "maxReceiveCount"); err != nil {
+		return err
 	}
 	var rp redrivePolicy
 	if err := json.Unmarshal([]byte(v), &rp); err != nil || rp.DeadLetterTargetArn == "" {

@@ -388,42 +388,29 @@ func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
 
 var _ = json.Valid
 
-func TestServeProcs(t *testing.T) {
+// TestServeRuntimeSettings: serve's GOMAXPROCS and GC target, each unless
+// its environment variable says otherwise.
+func TestServeRuntimeSettings(t *testing.T) {
 	def := runtime.GOMAXPROCS(0)
 	for _, tt := range []struct {
-		env  string
-		set  bool
-		want int
-	}{{"", false, def + 2}, {"3", true, 3}, {"1", true, 1}, {"0", true, def + 2}, {"many", true, def + 2}} {
-		t.Run(tt.env, func(t *testing.T) {
-			if tt.set {
-				t.Setenv("GOMAXPROCS", tt.env)
-			} else {
-				t.Setenv("GOMAXPROCS", "")
-				os.Unsetenv("GOMAXPROCS")
+		env, val string
+		set      bool
+		fn       func() int
+		want     int
+	}{
+		{"GOMAXPROCS", "", false, serveProcs, def + 2}, {"GOMAXPROCS", "3", true, serveProcs, 3},
+		{"GOMAXPROCS", "1", true, serveProcs, 1}, {"GOMAXPROCS", "0", true, serveProcs, def + 2},
+		{"GOMAXPROCS", "many", true, serveProcs, def + 2},
+		{"GOGC", "", false, serveGCPercent, 400}, {"GOGC", "200", true, serveGCPercent, 200},
+		{"GOGC", "off", true, serveGCPercent, -1}, {"GOGC", "lots", true, serveGCPercent, 400},
+	} {
+		t.Run(tt.env+"="+tt.val, func(t *testing.T) {
+			t.Setenv(tt.env, tt.val)
+			if !tt.set {
+				os.Unsetenv(tt.env)
 			}
-			if got := serveProcs(); got != tt.want {
-				t.Errorf("GOMAXPROCS=%q: %d, want %d", tt.env, got, tt.want)
-			}
-		})
-	}
-}
-
-func TestServeGCPercent(t *testing.T) {
-	for _, tt := range []struct {
-		env  string
-		set  bool
-		want int
-	}{{"", false, 400}, {"200", true, 200}, {"off", true, -1}, {"lots", true, 400}} {
-		t.Run(tt.env, func(t *testing.T) {
-			if tt.set {
-				t.Setenv("GOGC", tt.env)
-			} else {
-				t.Setenv("GOGC", "")
-				os.Unsetenv("GOGC")
-			}
-			if got := serveGCPercent(); got != tt.want {
-				t.Errorf("GOGC=%q: %d, want %d", tt.env, got, tt.want)
+			if got := tt.fn(); got != tt.want {
+				t.Errorf("%s=%q: %d, want %d", tt.env, tt.val, got, tt.want)
 			}
 		})
 	}
