@@ -126,7 +126,7 @@ func (f *configFile) applyTo(ctx context.Context, conns *awsapi.Connections, sqs
 		var err error
 		if _, gerr := sqs.GetQueueUrl(ctx, &awsapi.GetQueueUrlInput{QueueName: &q.Name}); gerr != nil {
 			_, err = sqs.CreateQueue(ctx, &awsapi.CreateQueueInput{QueueName: &q.Name, Attributes: attrs})
-		} else if len(attrs) > 0 {
+		} else if len(attrs) > 0 && !queueHas(ctx, sqs, q.Name, attrs) {
 			_, err = sqs.SetQueueAttributes(ctx, &awsapi.SetQueueAttributesInput{QueueUrl: queueURL(sqs, q.Name), Attributes: attrs})
 		}
 		if err != nil {
@@ -134,7 +134,7 @@ func (f *configFile) applyTo(ctx context.Context, conns *awsapi.Connections, sqs
 		}
 	}
 	for _, q := range f.Queues {
-		if rp, ok := q.Attributes["RedrivePolicy"]; ok {
+		if rp, ok := q.Attributes["RedrivePolicy"]; ok && !queueHas(ctx, sqs, q.Name, map[string]string{"RedrivePolicy": rp}) {
 			_, err := sqs.SetQueueAttributes(ctx, &awsapi.SetQueueAttributesInput{QueueUrl: queueURL(sqs, q.Name), Attributes: map[string]string{"RedrivePolicy": rp}})
 			if err != nil {
 				return where(q.Key+".Attributes.RedrivePolicy", q.Name, err)
@@ -175,9 +175,9 @@ func (f *configFile) applyTo(ctx context.Context, conns *awsapi.Connections, sqs
 			in.InvocationRateLimitPerSecond = &d.InvocationRateLimitPerSecond
 		}
 		var err error
-		if _, derr := conns.DescribeApiDestination(ctx, &awsapi.ApiDestinationRef{Name: &d.Name}); derr != nil {
+		if cur, derr := conns.DescribeApiDestination(ctx, &awsapi.ApiDestinationRef{Name: &d.Name}); derr != nil {
 			_, err = conns.CreateApiDestination(ctx, in)
-		} else {
+		} else if !destinationIs(cur, in) {
 			u := awsapi.UpdateApiDestinationInput(*in)
 			_, err = conns.UpdateApiDestination(ctx, &u)
 		}
@@ -193,8 +193,12 @@ func (f *configFile) applyTo(ctx context.Context, conns *awsapi.Connections, sqs
 			}
 			continue
 		}
-		if _, err := eb.UpdateEventBus(ctx, &awsapi.UpdateEventBusInput{Name: &b.Name, Description: optional(b.Description)}); err != nil {
-			return where(b.Key, b.Name, err)
+		// Updated only when it differs, so that applying the file again
+		// leaves LastModifiedTime alone.
+		if cur := eb.Store.Bus(b.Name); b.Description != "" && cur.Description != b.Description {
+			if _, err := eb.UpdateEventBus(ctx, &awsapi.UpdateEventBusInput{Name: &b.Name, Description: optional(b.Description)}); err != nil {
+				return where(b.Key, b.Name, err)
+			}
 		}
 		if err := tag(ctx, eb, eb.Place.BusARN(b.Name), b.Tags); err != nil {
 			return where(b.Key, b.Name, err)
@@ -226,6 +230,41 @@ func (f *configFile) applyTo(ctx context.Context, conns *awsapi.Connections, sqs
 		}
 	}
 	return nil
+}
+
+// queueHas reports whether queue name has every attribute of want already,
+// so that applying the file again does not touch it (SetQueueAttributes
+// moves LastModifiedTimestamp even when nothing changes).
+func queueHas(ctx context.Context, sqs *awsapi.SQS, name string, want map[string]string) bool {
+	names := make([]string, 0, len(want))
+	for k := range want {
+		names = append(names, k)
+	}
+	out, err := sqs.GetQueueAttributes(ctx, &awsapi.GetQueueAttributesInput{QueueUrl: queueURL(sqs, name), AttributeNames: names})
+	if err != nil {
+		return false
+	}
+	for k, v := range want {
+		if out.Attributes[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// destinationIs reports whether the API destination cur already is what
+// in declares.
+func destinationIs(cur *awsapi.ApiDestination, in *awsapi.CreateApiDestinationInput) bool {
+	return ptrOr(cur.Description) == ptrOr(in.Description) && cur.ConnectionArn == *in.ConnectionArn &&
+		cur.InvocationEndpoint == *in.InvocationEndpoint && cur.HttpMethod == *in.HttpMethod &&
+		(in.InvocationRateLimitPerSecond == nil || cur.InvocationRateLimitPerSecond == *in.InvocationRateLimitPerSecond)
+}
+
+func ptrOr(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
 }
 
 // withKeptTargets explains a rule's target limit refused while applying

@@ -199,3 +199,47 @@ func TestServeConfigFileKeepsUnlistedTargets(t *testing.T) {
 		t.Fatalf("startApp = %v\nwant an error containing %q", err, want)
 	}
 }
+
+// TestServeConfigFileAgainChangesNothing: starting again with the same
+// file leaves what it declares untouched, modification times included
+// (connections excepted: their secrets are sealed and not compared).
+func TestServeConfigFileAgainChangesNothing(t *testing.T) {
+	o := testOptions(t)
+	o.ConfigFile = writeConfig(t, `
+EventBuses:
+  - Name: orders
+    Description: orders from the shop
+Queues:
+  - Name: dlq
+  - Name: work
+    Attributes: {VisibilityTimeout: "45", RedrivePolicy: '{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:123456789012:dlq","maxReceiveCount":"3"}'}
+Connections:
+  - Name: hook
+    AuthorizationType: API_KEY
+    AuthParameters: {ApiKeyAuthParameters: {ApiKeyName: x-api-key, ApiKeyValue: k}}
+ApiDestinations:
+  - Name: hook
+    Connection: hook
+    InvocationEndpoint: http://127.0.0.1:9/hook
+    HttpMethod: POST
+    InvocationRateLimitPerSecond: 5
+`)
+	times := func(a *app) []string {
+		c := a.Config
+		out := []string{c.Bus("orders").LastModifiedTime.String()}
+		for _, kind := range []string{"queue", "api-destination"} {
+			for _, name := range c.ResourceNames(kind) {
+				out = append(out, kind+" "+name+" "+string(c.Resource(kind, name)))
+			}
+		}
+		return out
+	}
+	a := startTestApp(t, o)
+	before := times(a)
+	a.Close()
+	b := startTestApp(t, o)
+	after := times(b)
+	if strings.Join(before, "\n") != strings.Join(after, "\n") {
+		t.Errorf("the same file applied again changed:\nbefore %q\nafter  %q", before, after)
+	}
+}
