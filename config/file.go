@@ -53,18 +53,8 @@ func Parse(data []byte, env func(string) (string, bool)) (*File, error) {
 }
 
 func parse(name string, data []byte, env func(string) (string, bool)) (*File, error) {
-	// YAML allows a byte order mark at the start (editors on Windows
-	// write one); the parser would take it as part of the first key.
-	data = bytes.TrimPrefix(data, []byte("\ufeff"))
-	d := &decoder{
-		env:     env,
-		anchors: map[string][]*ast.AnchorNode{},
-		lines:   map[string]int{},
-		// Room for every node of the file many times over; only aliases
-		// that multiply each other come near it.
-		budget: 64*len(data) + 1<<16,
-	}
-	f := d.file(data)
+	d := newDecoder(data, env)
+	f := d.file(bomless(data))
 	if err := d.err(name); err != nil {
 		return nil, err
 	}
@@ -74,6 +64,42 @@ func parse(name string, data []byte, env func(string) (string, bool)) (*File, er
 		return nil, err
 	}
 	return f, nil
+}
+
+func newDecoder(data []byte, env func(string) (string, bool)) *decoder {
+	return &decoder{
+		env:     env,
+		anchors: map[string][]*ast.AnchorNode{},
+		lines:   map[string]int{},
+		// Room for every node of the file many times over; only aliases
+		// that multiply each other come near it.
+		budget: 64*len(data) + 1<<16,
+	}
+}
+
+// bomless drops a byte order mark at the start: YAML allows one (editors on
+// Windows write it), and the parser would take it as part of the first key.
+func bomless(data []byte) []byte { return bytes.TrimPrefix(data, []byte("\ufeff")) }
+
+// Lines returns where the items and keys of a file's text are, by path
+// ("Rules[1]", "Rules[1].Targets"): for messages about an item that is
+// found wrong after parsing, such as a rule the API refuses. A path not in
+// the text is absent; Line finds the nearest enclosing one.
+type Lines map[string]int
+
+// LinesOf reads the positions of the text's items. The text is not
+// checked (Parse does that) and ${NAME} references are not resolved.
+func LinesOf(data []byte) Lines {
+	d := newDecoder(data, func(string) (string, bool) { return "", true })
+	d.file(bomless(data))
+	return d.lines
+}
+
+// Line returns the line of path or of the nearest enclosing item, 0 when
+// none is known.
+func (l Lines) Line(path string) int {
+	c := &checker{lines: l}
+	return c.line(path)
 }
 
 // Validate checks f as Parse checks what it decodes: required fields,

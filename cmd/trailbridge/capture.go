@@ -182,7 +182,7 @@ func (a *app) prepareInterceptors(ctx, bg context.Context, f *configFile, o serv
 	for _, ic := range f.Interceptors {
 		s, err := a.prepareInterceptor(ctx, bg, f, ic, o, eb, place, log)
 		if err != nil {
-			return nil, fmt.Errorf("config: %s: %s (interceptor %q): %w", f.path, ic.Key, ic.Name, err)
+			return nil, fmt.Errorf("config: %s: %s (interceptor %q): %w", f.at(ic.Key), ic.Key, ic.Name, err)
 		}
 		starts = append(starts, s)
 	}

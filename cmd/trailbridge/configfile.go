@@ -17,7 +17,8 @@ import (
 // configFile is the --config file, or none.
 type configFile struct {
 	*config.File
-	path string
+	path  string
+	lines config.Lines // where its items are, for errors found when applying
 }
 
 func loadConfigFile(path string) (*configFile, error) {
@@ -35,7 +36,8 @@ func loadConfigFileEnv(path string, env func(string) (string, bool)) (*configFil
 		if err != nil {
 			return nil, fmt.Errorf("config: %w", err)
 		}
-		return &configFile{File: f, path: path}, nil
+		data, _ := os.ReadFile(path) // just read by Load; lines are a nicety
+		return &configFile{File: f, path: path, lines: config.LinesOf(data)}, nil
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -50,7 +52,7 @@ func loadConfigFileEnv(path string, env func(string) (string, bool)) (*configFil
 	if err != nil {
 		return nil, fmt.Errorf("config: %s: %w", path, err)
 	}
-	return &configFile{File: f, path: path}, nil
+	return &configFile{File: f, path: path, lines: config.LinesOf(data)}, nil
 }
 
 // relative resolves a path the file names relative to the file's folder.
@@ -59,6 +61,14 @@ func (f *configFile) relative(p string) string {
 		return p
 	}
 	return filepath.Join(filepath.Dir(f.path), p)
+}
+
+// at is the file's name, with the line of the item at path when known.
+func (f *configFile) at(path string) string {
+	if l := f.lines.Line(path); l > 0 {
+		return fmt.Sprintf("%s:%d", f.path, l)
+	}
+	return f.path
 }
 
 // declaresBus reports whether the file declares the event bus name (which
@@ -108,7 +118,7 @@ func (f *configFile) apply(ctx context.Context, conns *awsapi.Connections, sqs *
 func (f *configFile) applyTo(ctx context.Context, conns *awsapi.Connections, sqs *awsapi.SQS) error {
 	eb := conns.EB
 	where := func(key, name string, err error) error {
-		return fmt.Errorf("config: %s: %s (%s): %w", f.path, key, name, err)
+		return fmt.Errorf("config: %s: %s (%s): %w", f.at(key), key, name, err)
 	}
 	// Queues first, without their redrive policies, then those: a policy
 	// names its dead-letter queue, which must exist, wherever the file

@@ -125,14 +125,14 @@ func TestServeConfigFileErrors(t *testing.T) {
 			"Rules[1].Targets[0].RetryPolicy.MaximumRetryAttempts: must be between 0 and 185, got 999"},
 		{"missing variable", "AccessKeys:\n  - AccessKeyId: A\n    SecretAccessKey: ${TB_SURELY_UNSET}\n", "AccessKeys[0].SecretAccessKey: environment variable TB_SURELY_UNSET is not set"},
 		{"refused by the API", "Rules:\n  - Name: r\n    EventPattern: '{\"source\":\"x\"}'\n",
-			`Rules[1] (r): InvalidEventPatternException: Event pattern is not valid. Reason: "source" must be an object or an array`},
+			`trailbridge.yaml:4: Rules[1] (r): InvalidEventPatternException: Event pattern is not valid. Reason: "source" must be an object or an array`},
 		{"bad target id", "Rules:\n  - Name: r\n    EventPattern: '{\"source\":[\"x\"]}'\n    Targets:\n      - Id: 'a b'\n        Arn: arn:aws:sqs:us-east-1:1:q\n",
-			"Rules[1].Targets (r): ValidationException: 1 validation error detected: Value 'a b' at 'targets.1.member.id' failed to satisfy constraint"},
+			"trailbridge.yaml:6: Rules[1].Targets (r): ValidationException: 1 validation error detected: Value 'a b' at 'targets.1.member.id' failed to satisfy constraint"},
 		{"schedule on a custom bus", "EventBuses:\n  - Name: b\nRules:\n  - Name: r\n    EventBusName: b\n    ScheduleExpression: rate(1 minute)\n",
 			"Rules[1] (r): ValidationException: ScheduleExpression is supported only on the default event bus."},
 		// Refused by what is built after the checks: still nothing applied.
 		{"interceptor identity", "Queues:\n  - Name: q-partial\nEventBuses:\n  - Name: b-partial\nRules:\n" + interceptor("Identity:\n      Jwt: {Issuer: https://id.example.com, Audience: [orders], Secret: short}\n"),
-			"(interceptor \"x\"): Identity: identity: jwt: Secret: 5 bytes; HMAC secrets need at least 32"},
+			"trailbridge.yaml:11: Interceptors[0] (interceptor \"x\"): Identity: identity: jwt: Secret: 5 bytes; HMAC secrets need at least 32"},
 		{"interceptor OpenAPI", "Rules:\n" + interceptor("OpenAPI: nosuch.yaml\n"), "(interceptor \"x\"): OpenAPI"},
 		{"interceptor on an undeclared bus", "Rules:\n" + interceptor("EventBusName: b-partial\n"), ""},
 	} {
