@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -32,6 +33,14 @@ func FuzzParse(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// LinesOf reads any text without panicking, and every line it
+		// gives is one of the text's.
+		lines := 1 + bytes.Count(data, []byte("\n"))
+		for path, l := range LinesOf(data) {
+			if l < 1 || l > lines {
+				t.Errorf("LinesOf: %s at line %d of %d", path, l, lines)
+			}
+		}
 		file, err := Parse(data, testEnv)
 		if err != nil {
 			if file != nil {
