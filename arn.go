@@ -33,13 +33,14 @@ func ParseResourceARN(arn string) (kind, bus, name string, ok bool) {
 	res := parts[5]
 	switch {
 	case strings.HasPrefix(res, "event-bus/"):
-		return "event-bus", strings.TrimPrefix(res, "event-bus/"), "", true
+		bus = strings.TrimPrefix(res, "event-bus/")
+		return "event-bus", bus, "", bus != ""
 	case strings.HasPrefix(res, "rule/"):
 		rest := strings.TrimPrefix(res, "rule/")
 		if i := strings.LastIndexByte(rest, '/'); i >= 0 {
-			return "rule", rest[:i], rest[i+1:], true
+			return "rule", rest[:i], rest[i+1:], i > 0 && i < len(rest)-1
 		}
-		return "rule", DefaultBus, rest, true
+		return "rule", DefaultBus, rest, rest != ""
 	}
 	return "", "", "", false
 }

@@ -80,7 +80,7 @@ func (eb *EventBridge) PutAuditRecords(ctx context.Context, in *PutAuditRecordsI
 	case len(in.Entries) > MaxAuditEntries:
 		return nil, tb.Errorf(tb.CodeValidation, "1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length less than or equal to %d", MaxAuditEntries)
 	}
-	bus := busName(in.EventBusName)
+	bus := eb.busName(in.EventBusName)
 	if eb.Store.Bus(bus) == nil {
 		return nil, errNoBus(bus)
 	}

@@ -29,7 +29,7 @@ type CreateEventBusOutput struct {
 
 func checkBusSettings(v *violations, description, kms *string, dlc *tb.DeadLetterConfig, lc *tb.LogConfig) {
 	v.str(description, "description", false, 0, 512, nil)
-	v.str(kms, "kmsKeyIdentifier", false, 0, 2048, nil)
+	v.str(kms, "kmsKeyIdentifier", false, 0, 2048, reKmsKeyID)
 	if dlc != nil {
 		v.str(&dlc.Arn, "deadLetterConfig.arn", false, 1, 1600, nil)
 	}
@@ -51,6 +51,26 @@ func checkTags(v *violations, tags []tb.Tag, path string) {
 	}
 }
 
+// tagRules checks what the guide asks of tags beyond the model's lengths:
+// the characters of keys (reTagKey, as for queues' tags: letters, numbers
+// and spaces in UTF-8, and . : + = @ _ / -), no key in the reserved aws:
+// prefix, and at most
+// MaxTags of them (TagResource counts those the resource has too).
+func tagRules(tags []tb.Tag) error {
+	for _, t := range tags {
+		if strings.HasPrefix(strings.ToLower(t.Key), "aws:") {
+			return tb.Errorf(tb.CodeValidation, "Tag key %s is not valid: the aws: prefix is reserved for AWS use.", t.Key)
+		}
+		if !reTagKey.MatchString(t.Key) {
+			return tb.Errorf(tb.CodeValidation, "Tag key %s is not valid: keys may contain letters, numbers, spaces and . : + = @ _ / - only.", t.Key)
+		}
+	}
+	if len(tags) > MaxTags {
+		return tb.Errorf(tb.CodeLimitExceeded, "The requested resource exceeds the maximum number allowed.")
+	}
+	return nil
+}
+
 // CreateEventBus creates a custom event bus.
 func (eb *EventBridge) CreateEventBus(ctx context.Context, in *CreateEventBusInput) (*CreateEventBusOutput, error) {
 	var v violations
@@ -59,6 +79,9 @@ func (eb *EventBridge) CreateEventBus(ctx context.Context, in *CreateEventBusInp
 	checkBusSettings(&v, in.Description, in.KmsKeyIdentifier, in.DeadLetterConfig, in.LogConfig)
 	checkTags(&v, in.Tags, "tags")
 	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if err := tagRules(in.Tags); err != nil {
 		return nil, err
 	}
 	name := *in.Name
@@ -126,7 +149,7 @@ func (eb *EventBridge) UpdateEventBus(ctx context.Context, in *UpdateEventBusInp
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	name := busName(in.Name)
+	name := eb.busName(in.Name)
 	now := eb.now()
 	b, err := eb.Store.UpdateBus(ctx, name, func(cur *tb.Bus) (*tb.Bus, error) {
 		if cur == nil {
@@ -186,7 +209,7 @@ func (eb *EventBridge) DescribeEventBus(_ context.Context, in *DescribeEventBusI
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	name := busName(in.Name)
+	name := eb.busName(in.Name)
 	b := eb.Store.Bus(name)
 	if b == nil {
 		return nil, errNoBus(name)

@@ -141,12 +141,18 @@ func newID() string {
 }
 
 // busName resolves an EventBusName member, which may be a name or a bus ARN,
-// to a name; empty means the default bus.
-func busName(s *string) string {
+// to a name; empty means the default bus. An ARN names a bus of this
+// account and region only when its partition, region and account are
+// these: AWS takes another's as a cross-account or cross-Region bus, which
+// here is the whole ARN, a name no bus has.
+func (eb *EventBridge) busName(s *string) string {
 	if s == nil || *s == "" {
 		return tb.DefaultBus
 	}
 	if i := strings.Index(*s, ":event-bus/"); i >= 0 && strings.HasPrefix(*s, "arn:") {
+		if (*s)[:i] != "arn:aws:events:"+eb.Place.Region+":"+eb.Place.Account {
+			return *s
+		}
 		return (*s)[i+len(":event-bus/"):]
 	}
 	return *s

@@ -137,7 +137,7 @@ func (eb *EventBridge) PutEvents(ctx context.Context, in *PutEventsInput) (*PutE
 			continue
 		}
 		out.Entries[i] = PutEventsResultEntry{EventId: &ev.ID}
-		bus := busName(e.EventBusName)
+		bus := eb.busName(e.EventBusName)
 		if eb.Store.Bus(bus) == nil {
 			eb.dropped(bus, "NoSuchBus") // accepted and dropped, as on AWS
 			continue

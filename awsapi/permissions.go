@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 
 	tb "github.com/trailbridge/trailbridge"
@@ -41,7 +42,39 @@ const MaxPolicyLength = 10240
 // that a policy given whole survives edits of other statements.
 type policy struct {
 	Version   string
+	Id        string `json:",omitempty"`
 	Statement []json.RawMessage
+}
+
+// UnmarshalJSON reads a policy document whose Statement is one statement
+// or a list of them, as IAM allows; a document without one is refused.
+func (p *policy) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		Version   string
+		Id        string
+		Statement json.RawMessage
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	p.Version, p.Id, p.Statement = raw.Version, raw.Id, nil
+	s := bytes.TrimSpace(raw.Statement)
+	switch {
+	case len(s) > 0 && s[0] == '{':
+		p.Statement = []json.RawMessage{s}
+	case len(s) > 0 && s[0] == '[':
+		if err := json.Unmarshal(s, &p.Statement); err != nil {
+			return err
+		}
+		for _, st := range p.Statement {
+			if t := bytes.TrimSpace(st); len(t) == 0 || t[0] != '{' {
+				return errors.New("a statement is not an object")
+			}
+		}
+	default:
+		return errors.New("no Statement")
+	}
+	return nil
 }
 
 type statement struct {
@@ -65,7 +98,7 @@ func statementID(raw json.RawMessage) string {
 // so it does not enforce it.
 func (eb *EventBridge) PutPermission(ctx context.Context, in *PutPermissionInput) (*struct{}, error) {
 	var v violations
-	v.str(in.EventBusName, "eventBusName", false, 1, 256, reBusName)
+	v.str(in.EventBusName, "eventBusName", false, 1, 64, reNonPartnerBus)
 	v.str(in.Action, "action", false, 1, 64, reAction)
 	v.str(in.Principal, "principal", false, 1, 12, rePrincipal)
 	v.str(in.StatementId, "statementId", false, 1, 64, reStatementID)
@@ -77,7 +110,14 @@ func (eb *EventBridge) PutPermission(ctx context.Context, in *PutPermissionInput
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	bus := busName(in.EventBusName)
+	// Only organization conditions exist (API reference, Condition).
+	if c := in.Condition; c != nil && *c.Type != "StringEquals" {
+		return nil, tb.Errorf(tb.CodeValidation, "Provided value in parameter 'condition.type' is not supported: the only supported type is StringEquals.")
+	}
+	if c := in.Condition; c != nil && *c.Key != "aws:PrincipalOrgID" {
+		return nil, tb.Errorf(tb.CodeValidation, "Provided value in parameter 'condition.key' is not supported: the only supported key is aws:PrincipalOrgID.")
+	}
+	bus := eb.busName(in.EventBusName)
 	var whole []byte
 	var stmt json.RawMessage
 	if in.Policy != nil {
@@ -147,7 +187,7 @@ func (eb *EventBridge) PutPermission(ctx context.Context, in *PutPermissionInput
 func (eb *EventBridge) RemovePermission(ctx context.Context, in *RemovePermissionInput) (*struct{}, error) {
 	var v violations
 	v.str(in.StatementId, "statementId", false, 1, 64, reStatementID)
-	v.str(in.EventBusName, "eventBusName", false, 1, 256, reBusName)
+	v.str(in.EventBusName, "eventBusName", false, 1, 64, reNonPartnerBus)
 	if err := v.err(); err != nil {
 		return nil, err
 	}
@@ -155,7 +195,7 @@ func (eb *EventBridge) RemovePermission(ctx context.Context, in *RemovePermissio
 	if !all && in.StatementId == nil {
 		return nil, tb.Errorf(tb.CodeValidation, "Parameter StatementId must be specified unless RemoveAllPermissions is true.")
 	}
-	bus := busName(in.EventBusName)
+	bus := eb.busName(in.EventBusName)
 	_, err := eb.Store.UpdateBus(ctx, bus, func(cur *tb.Bus) (*tb.Bus, error) {
 		if cur == nil {
 			return nil, errNoBus(bus)

@@ -57,11 +57,14 @@ func (eb *EventBridge) PutRule(ctx context.Context, in *PutRuleInput) (*PutRuleO
 	if err := v.err(); err != nil {
 		return nil, err
 	}
+	if err := tagRules(in.Tags); err != nil {
+		return nil, err
+	}
 	sched, pat := deref(in.ScheduleExpression), deref(in.EventPattern)
 	if sched == "" && pat == "" {
 		return nil, tb.Errorf(tb.CodeValidation, "Parameter(s) EventPattern or ScheduleExpression must be specified.")
 	}
-	bus := busName(in.EventBusName)
+	bus := eb.busName(in.EventBusName)
 	if eb.Store.Bus(bus) == nil {
 		return nil, errNoBus(bus)
 	}
@@ -142,7 +145,7 @@ type DescribeRuleOutput struct {
 // lookupRule finds a rule, failing as AWS does when the bus or the rule is
 // missing.
 func (eb *EventBridge) lookupRule(ref *RuleRef) (*tb.Rule, error) {
-	bus := busName(ref.EventBusName)
+	bus := eb.busName(ref.EventBusName)
 	if eb.Store.Bus(bus) == nil {
 		return nil, errNoBus(bus)
 	}
@@ -191,7 +194,7 @@ func (eb *EventBridge) setState(ctx context.Context, in *RuleRef, state string) 
 	if err := in.check(); err != nil {
 		return nil, err
 	}
-	bus := busName(in.EventBusName)
+	bus := eb.busName(in.EventBusName)
 	if eb.Store.Bus(bus) == nil {
 		return nil, errNoBus(bus)
 	}
@@ -249,7 +252,7 @@ func (eb *EventBridge) ListRules(_ context.Context, in *ListRulesInput) (*ListRu
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	bus := busName(in.EventBusName)
+	bus := eb.busName(in.EventBusName)
 	if eb.Store.Bus(bus) == nil {
 		return nil, errNoBus(bus)
 	}
@@ -294,7 +297,7 @@ func (eb *EventBridge) DeleteRule(ctx context.Context, in *DeleteRuleInput) (*st
 	if err := ref.check(); err != nil {
 		return nil, err
 	}
-	bus := busName(in.EventBusName)
+	bus := eb.busName(in.EventBusName)
 	if eb.Store.Bus(bus) == nil {
 		return nil, errNoBus(bus)
 	}
@@ -335,7 +338,7 @@ func (eb *EventBridge) ListRuleNamesByTarget(_ context.Context, in *ListRuleName
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	bus := busName(in.EventBusName)
+	bus := eb.busName(in.EventBusName)
 	if eb.Store.Bus(bus) == nil {
 		return nil, errNoBus(bus)
 	}

@@ -3,6 +3,7 @@ package awsapi
 import (
 	"context"
 	"slices"
+	"strings"
 
 	tb "github.com/trailbridge/trailbridge"
 )
@@ -32,11 +33,26 @@ type ListTagsForResourceOutput struct {
 // MaxTags is how many tags a resource may carry, as on AWS.
 const MaxTags = 50
 
-// withTags runs fn on the tags of the bus or rule arn names.
-func (eb *EventBridge) withTags(ctx context.Context, arn string, fn func(tags []tb.Tag) ([]tb.Tag, error)) error {
+// resourceARN reads the ARN of a bus or rule. One of another partition,
+// region or account names a bus that does not exist here: its bus is then
+// the bus's whole ARN, which no bus is called.
+func (eb *EventBridge) resourceARN(arn string) (kind, bus, name string, err error) {
 	kind, bus, name, ok := tb.ParseResourceARN(arn)
 	if !ok {
-		return tb.Errorf(tb.CodeValidation, "Parameter ResourceARN is not valid. Reason: %s is not an event bus or rule ARN.", arn)
+		return "", "", "", tb.Errorf(tb.CodeValidation, "Parameter ResourceARN is not valid. Reason: %s is not an event bus or rule ARN.", arn)
+	}
+	parts := strings.SplitN(arn, ":", 6)
+	if parts[1] != "aws" || parts[3] != eb.Place.Region || parts[4] != eb.Place.Account {
+		bus = strings.Join(parts[:5], ":") + ":event-bus/" + bus
+	}
+	return kind, bus, name, nil
+}
+
+// withTags runs fn on the tags of the bus or rule arn names.
+func (eb *EventBridge) withTags(ctx context.Context, arn string, fn func(tags []tb.Tag) ([]tb.Tag, error)) error {
+	kind, bus, name, err := eb.resourceARN(arn)
+	if err != nil {
+		return err
 	}
 	switch kind {
 	case "event-bus":
@@ -75,6 +91,9 @@ func (eb *EventBridge) TagResource(ctx context.Context, in *TagResourceInput) (*
 	}
 	checkTags(&v, in.Tags, "tags")
 	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if err := tagRules(in.Tags); err != nil {
 		return nil, err
 	}
 	err := eb.withTags(ctx, *in.ResourceARN, func(tags []tb.Tag) ([]tb.Tag, error) {
@@ -122,9 +141,9 @@ func (eb *EventBridge) ListTagsForResource(_ context.Context, in *ListTagsForRes
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	kind, bus, name, ok := tb.ParseResourceARN(*in.ResourceARN)
-	if !ok {
-		return nil, tb.Errorf(tb.CodeValidation, "Parameter ResourceARN is not valid. Reason: %s is not an event bus or rule ARN.", *in.ResourceARN)
+	kind, bus, name, err := eb.resourceARN(*in.ResourceARN)
+	if err != nil {
+		return nil, err
 	}
 	var tags []tb.Tag
 	if kind == "event-bus" {

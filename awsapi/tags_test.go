@@ -2,6 +2,8 @@ package awsapi
 
 import (
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -76,4 +78,113 @@ func TestPermissions(t *testing.T) {
 	wantAPIError(t, err, "ResourceNotFoundException", "Event bus nope does not exist.")
 	_, err = c.PutPermission(ctx, &eb.PutPermissionInput{Action: aws.String("events:PutEvents"), Principal: aws.String("12345"), StatementId: aws.String("x")})
 	wantAPIError(t, err, "ValidationException", `1 validation error detected: Value '12345' at 'principal' failed to satisfy constraint: Member must satisfy regular expression pattern: (\d{12}|\*)`)
+}
+
+// TestOtherAccountsAndTagRules: an ARN of another account, region or
+// partition names nothing here (this server is one account in one region);
+// tags follow the guide's rules (no aws: prefix, key characters, 50 at most
+// on create as on TagResource); a bus policy's Statement may be one object;
+// conditions are organization conditions only. Every refusal changes
+// nothing.
+func TestOtherAccountsAndTagRules(t *testing.T) {
+	s := startServer(t)
+	ctx, c := t.Context(), s.client
+	must(c.CreateEventBus(ctx, &eb.CreateEventBusInput{Name: aws.String("shop")}))
+	must(c.PutRule(ctx, &eb.PutRuleInput{Name: aws.String("r1"), EventPattern: aws.String(`{"source":["x"]}`)}))
+	tag := []types.Tag{{Key: aws.String("team"), Value: aws.String("a")}}
+	for _, arn := range []string{
+		"arn:aws:events:us-east-1:111122223333:rule/r1",
+		"arn:aws:events:eu-west-1:123456789012:rule/r1",
+		"arn:aws-cn:events:us-east-1:123456789012:rule/r1",
+		"arn:aws:events:us-east-1:111122223333:event-bus/shop",
+	} {
+		_, err := c.TagResource(ctx, &eb.TagResourceInput{ResourceARN: aws.String(arn), Tags: tag})
+		bus := arn[:strings.LastIndex(arn, ":")] + ":event-bus/" + map[bool]string{true: "shop", false: "default"}[strings.HasSuffix(arn, "/shop")]
+		wantAPIError(t, err, "ResourceNotFoundException", "Event bus "+bus+" does not exist.")
+		_, err = c.ListTagsForResource(ctx, &eb.ListTagsForResourceInput{ResourceARN: aws.String(arn)})
+		wantAPIError(t, err, "ResourceNotFoundException", "Event bus "+bus+" does not exist.")
+	}
+	other := aws.String("arn:aws:events:eu-west-1:999999999999:event-bus/default")
+	_, err := c.PutRule(ctx, &eb.PutRuleInput{Name: aws.String("foreign"), EventBusName: other, EventPattern: aws.String(`{"source":["x"]}`)})
+	wantAPIError(t, err, "ResourceNotFoundException", "Event bus arn:aws:events:eu-west-1:999999999999:event-bus/default does not exist.")
+	_, err = c.DescribeEventBus(ctx, &eb.DescribeEventBusInput{Name: aws.String("arn:aws:events:us-east-1:111122223333:event-bus/shop")})
+	wantAPIError(t, err, "ResourceNotFoundException", "Event bus arn:aws:events:us-east-1:111122223333:event-bus/shop does not exist.")
+	// This account's ARNs still work, and a new region name form passes
+	// the model's pattern.
+	must(c.DescribeEventBus(ctx, &eb.DescribeEventBusInput{Name: aws.String("arn:aws:events:us-east-1:123456789012:event-bus/shop")}))
+	_, err = c.DescribeEventBus(ctx, &eb.DescribeEventBusInput{Name: aws.String("arn:aws:events:eusc-de-east-1:123456789012:event-bus/shop")})
+	wantAPIError(t, err, "ResourceNotFoundException", "Event bus arn:aws:events:eusc-de-east-1:123456789012:event-bus/shop does not exist.")
+	_, err = c.ListTagsForResource(ctx, &eb.ListTagsForResourceInput{ResourceARN: aws.String("arn:aws:events:us-east-1:123456789012:rule/")})
+	wantAPIError(t, err, "ValidationException", "Parameter ResourceARN is not valid. Reason: arn:aws:events:us-east-1:123456789012:rule/ is not an event bus or rule ARN.")
+
+	many := make([]types.Tag, 51)
+	for i := range many {
+		many[i] = types.Tag{Key: aws.String(fmt.Sprint("k", i)), Value: aws.String("v")}
+	}
+	for _, tc := range []struct {
+		name          string
+		call          func() error
+		code, message string
+	}{
+		{"aws: prefix", func() error {
+			_, err := c.TagResource(ctx, &eb.TagResourceInput{ResourceARN: aws.String("arn:aws:events:us-east-1:123456789012:rule/r1"), Tags: []types.Tag{{Key: aws.String("AWS:x"), Value: aws.String("v")}}})
+			return err
+		}, "ValidationException", "Tag key AWS:x is not valid: the aws: prefix is reserved for AWS use."},
+		{"key characters", func() error {
+			_, err := c.TagResource(ctx, &eb.TagResourceInput{ResourceARN: aws.String("arn:aws:events:us-east-1:123456789012:rule/r1"), Tags: []types.Tag{{Key: aws.String("a*b"), Value: aws.String("v")}}})
+			return err
+		}, "ValidationException", "Tag key a*b is not valid: keys may contain letters, numbers, spaces and . : + = @ _ / - only."},
+		{"51 tags on a new bus", func() error {
+			_, err := c.CreateEventBus(ctx, &eb.CreateEventBusInput{Name: aws.String("b51"), Tags: many})
+			return err
+		}, "LimitExceededException", "The requested resource exceeds the maximum number allowed."},
+		{"51 tags on a new rule", func() error {
+			_, err := c.PutRule(ctx, &eb.PutRuleInput{Name: aws.String("r51"), EventPattern: aws.String(`{"source":["x"]}`), Tags: many})
+			return err
+		}, "LimitExceededException", "The requested resource exceeds the maximum number allowed."},
+		{"KMS key pattern", func() error {
+			_, err := c.CreateEventBus(ctx, &eb.CreateEventBusInput{Name: aws.String("kms"), KmsKeyIdentifier: aws.String("bad key!")})
+			return err
+		}, "ValidationException", "1 validation error detected: Value 'bad key!' at 'kmsKeyIdentifier' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_\\-/:]*"},
+		{"condition type", func() error {
+			_, err := c.PutPermission(ctx, &eb.PutPermissionInput{EventBusName: aws.String("shop"), Action: aws.String("events:PutEvents"), Principal: aws.String("*"), StatementId: aws.String("s"),
+				Condition: &types.Condition{Type: aws.String("StringLike"), Key: aws.String("aws:PrincipalOrgID"), Value: aws.String("o-1")}})
+			return err
+		}, "ValidationException", "Provided value in parameter 'condition.type' is not supported: the only supported type is StringEquals."},
+		{"condition key", func() error {
+			_, err := c.PutPermission(ctx, &eb.PutPermissionInput{EventBusName: aws.String("shop"), Action: aws.String("events:PutEvents"), Principal: aws.String("*"), StatementId: aws.String("s"),
+				Condition: &types.Condition{Type: aws.String("StringEquals"), Key: aws.String("aws:SourceAccount"), Value: aws.String("1")}})
+			return err
+		}, "ValidationException", "Provided value in parameter 'condition.key' is not supported: the only supported key is aws:PrincipalOrgID."},
+		{"permission bus name", func() error {
+			_, err := c.PutPermission(ctx, &eb.PutPermissionInput{EventBusName: aws.String("a/b"), Action: aws.String("events:PutEvents"), Principal: aws.String("*"), StatementId: aws.String("s")})
+			return err
+		}, "ValidationException", "1 validation error detected: Value 'a/b' at 'eventBusName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+"},
+		{"policy without statement", func() error {
+			_, err := c.PutPermission(ctx, &eb.PutPermissionInput{EventBusName: aws.String("shop"), Policy: aws.String(`{"Version":"2012-10-17"}`)})
+			return err
+		}, "ValidationException", "Parameter Policy is not valid. Reason: the policy is not a valid JSON policy document."},
+	} {
+		t.Run(tc.name, func(t *testing.T) { wantAPIError(t, tc.call(), tc.code, tc.message) })
+	}
+	if got := tagMap(must(c.ListTagsForResource(ctx, &eb.ListTagsForResourceInput{ResourceARN: aws.String("arn:aws:events:us-east-1:123456789012:rule/r1")})).Tags); len(got) != 0 {
+		t.Errorf("tags after refusals: %v", got)
+	}
+	buses := must(c.ListEventBuses(ctx, &eb.ListEventBusesInput{}))
+	if len(buses.EventBuses) != 2 || aws.ToString(must(c.DescribeEventBus(ctx, &eb.DescribeEventBusInput{Name: aws.String("shop")})).Policy) != "" {
+		t.Errorf("after refusals: %d buses, policy %q", len(buses.EventBuses), aws.ToString(must(c.DescribeEventBus(ctx, &eb.DescribeEventBusInput{Name: aws.String("shop")})).Policy))
+	}
+	if _, err := c.DescribeRule(ctx, &eb.DescribeRuleInput{Name: aws.String("r51")}); err == nil {
+		t.Error("a rule refused for its tags exists")
+	}
+
+	// A policy whose Statement is one object is taken, and a statement
+	// added after it keeps it.
+	one := `{"Version":"2012-10-17","Statement":{"Sid":"obj","Effect":"Allow","Principal":"*","Action":"events:PutEvents","Resource":"arn:aws:events:us-east-1:123456789012:event-bus/shop"}}`
+	must(c.PutPermission(ctx, &eb.PutPermissionInput{EventBusName: aws.String("shop"), Policy: aws.String(one)}))
+	must(c.PutPermission(ctx, &eb.PutPermissionInput{EventBusName: aws.String("shop"), Action: aws.String("events:PutEvents"), Principal: aws.String("111122223333"), StatementId: aws.String("acct")}))
+	pol := aws.ToString(must(c.DescribeEventBus(ctx, &eb.DescribeEventBusInput{Name: aws.String("shop")})).Policy)
+	if !strings.Contains(pol, `"Sid":"obj"`) || !strings.Contains(pol, `"Sid":"acct"`) {
+		t.Errorf("policy after adding to a one-statement policy: %s", pol)
+	}
 }

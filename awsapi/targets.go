@@ -226,7 +226,7 @@ func (eb *EventBridge) PutTargets(ctx context.Context, in *PutTargetsInput) (*Ta
 			return nil, err
 		}
 	}
-	bus := busName(in.EventBusName)
+	bus := eb.busName(in.EventBusName)
 	if eb.Store.Bus(bus) == nil {
 		return nil, errNoBus(bus)
 	}
@@ -280,7 +280,7 @@ func (eb *EventBridge) RemoveTargets(ctx context.Context, in *RemoveTargetsInput
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	bus := busName(in.EventBusName)
+	bus := eb.busName(in.EventBusName)
 	if eb.Store.Bus(bus) == nil {
 		return nil, errNoBus(bus)
 	}

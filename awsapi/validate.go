@@ -85,7 +85,9 @@ func modelPattern(p string) *regexp.Regexp { return regexp.MustCompile("^(?:" + 
 var (
 	reRuleName      = modelPattern(`[\.\-_A-Za-z0-9]+`)
 	reBusName       = modelPattern(`[/\.\-_A-Za-z0-9]+`)
-	reBusNameOrArn  = modelPattern(`(arn:aws[\w-]*:events:[a-z]{2}-[a-z]+-[\w-]+:[0-9]{12}:event-bus\/)?[/\.\-_A-Za-z0-9]+`)
+	reBusNameOrArn  = modelPattern(`(arn:aws[\w-]*:events:[a-z]+-[a-z]+-[\w-]+:[0-9]{12}:event-bus\/)?[/\.\-_A-Za-z0-9]+`)
+	reNonPartnerBus = modelPattern(`[\.\-_A-Za-z0-9]+`)
+	reKmsKeyID      = modelPattern(`[a-zA-Z0-9_\-/:]*`)
 	reTargetID      = modelPattern(`[\.\-_A-Za-z0-9]+`)
 	reStatementID   = modelPattern(`[a-zA-Z0-9-_]+`)
 	rePrincipal     = modelPattern(`(\d{12}|\*)`)
