@@ -288,7 +288,7 @@ func (c *Connections) ListApiDestinations(_ context.Context, in *ListApiDestinat
 		}
 		dests = append(dests, sd)
 	}
-	sel, next, err := page(dests, func(sd *storedDestination) string { return sd.Name }, in.NextToken, in.Limit)
+	sel, next, err := page("api-destinations", dests, func(sd *storedDestination) string { return sd.Name }, in.NextToken, in.Limit)
 	if err != nil {
 		return nil, err
 	}

@@ -265,7 +265,7 @@ func (eb *EventBridge) ListEventBuses(_ context.Context, in *ListEventBusesInput
 			buses = append(buses, b)
 		}
 	}
-	sel, next, err := page(buses, func(b *tb.Bus) string { return b.Name }, in.NextToken, in.Limit)
+	sel, next, err := page("buses", buses, func(b *tb.Bus) string { return b.Name }, in.NextToken, in.Limit)
 	if err != nil {
 		return nil, err
 	}

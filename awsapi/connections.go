@@ -956,7 +956,7 @@ func (c *Connections) ListConnections(_ context.Context, in *ListConnectionsInpu
 		}
 		conns = append(conns, sc)
 	}
-	sel, next, err := page(conns, func(sc *storedConnection) string { return sc.Name }, in.NextToken, in.Limit)
+	sel, next, err := page("connections", conns, func(sc *storedConnection) string { return sc.Name }, in.NextToken, in.Limit)
 	if err != nil {
 		return nil, err
 	}

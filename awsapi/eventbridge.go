@@ -168,19 +168,22 @@ func errNoRule(rule, bus string) error {
 
 // page picks the slice of a sorted listing that a NextToken and Limit ask
 // for. Tokens name the last item returned, so that a listing that changes
-// between calls neither repeats nor skips what stayed.
-func page[T any](items []T, key func(T) string, token *string, limit *int) ([]T, *string, error) {
+// between calls neither repeats nor skips what stayed, and the listing they
+// belong to (list, such as "rules/BUS"), so that one listing's token is
+// refused by another.
+func page[T any](list string, items []T, key func(T) string, token *string, limit *int) ([]T, *string, error) {
 	n := 100
 	if limit != nil {
 		n = *limit
 	}
+	prefix := "tb1:" + list + ":"
 	start := 0
 	if token != nil && *token != "" {
 		last, err := base64.RawURLEncoding.DecodeString(*token)
-		if err != nil || !strings.HasPrefix(string(last), "tb1:") {
-			return nil, nil, tb.Errorf(tb.CodeValidation, "The NextToken provided is invalid.")
+		if err != nil || !strings.HasPrefix(string(last), prefix) {
+			return nil, nil, errBadToken()
 		}
-		after := string(last[4:])
+		after := string(last[len(prefix):])
 		for start < len(items) && key(items[start]) <= after {
 			start++
 		}
@@ -188,11 +191,13 @@ func page[T any](items []T, key func(T) string, token *string, limit *int) ([]T,
 	end := min(start+n, len(items))
 	var next *string
 	if end < len(items) {
-		t := base64.RawURLEncoding.EncodeToString([]byte("tb1:" + key(items[end-1])))
+		t := base64.RawURLEncoding.EncodeToString([]byte(prefix + key(items[end-1])))
 		next = &t
 	}
 	return items[start:end], next, nil
 }
+
+func errBadToken() error { return tb.Errorf(tb.CodeValidation, "The NextToken provided is invalid.") }
 
 func checkLimit(v *violations, limit *int) { v.intRange(limit, "limit", 1, 100) }
 

@@ -262,7 +262,7 @@ func (eb *EventBridge) ListRules(_ context.Context, in *ListRulesInput) (*ListRu
 			rules = append(rules, r)
 		}
 	}
-	sel, next, err := page(rules, func(r *tb.Rule) string { return r.Name }, in.NextToken, in.Limit)
+	sel, next, err := page("rules/"+bus, rules, func(r *tb.Rule) string { return r.Name }, in.NextToken, in.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -351,7 +351,7 @@ func (eb *EventBridge) ListRuleNamesByTarget(_ context.Context, in *ListRuleName
 			}
 		}
 	}
-	sel, next, err := page(names, func(s string) string { return s }, in.NextToken, in.Limit)
+	sel, next, err := page("rule-names/"+bus+"/"+*in.TargetArn, names, func(s string) string { return s }, in.NextToken, in.Limit)
 	if err != nil {
 		return nil, err
 	}

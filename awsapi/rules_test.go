@@ -244,7 +244,33 @@ func TestTargets(t *testing.T) {
 		if want := []string{"a", "b", "c", "d", "e"}; !slices.Equal(ids, want) {
 			t.Errorf("paged targets = %v, want %v", ids, want)
 		}
-		must(c.RemoveTargets(ctx, &eb.RemoveTargetsInput{Rule: aws.String("r"), Ids: []string{"a", "c", "zz"}}))
+		// A target removed between pages makes none of the others be
+		// skipped: the token names the last one returned.
+		first := must(c.ListTargetsByRule(ctx, &eb.ListTargetsByRuleInput{Rule: aws.String("r"), Limit: aws.Int32(2)}))
+		must(c.RemoveTargets(ctx, &eb.RemoveTargetsInput{Rule: aws.String("r"), Ids: []string{"a", "zz"}}))
+		rest := must(c.ListTargetsByRule(ctx, &eb.ListTargetsByRuleInput{Rule: aws.String("r"), NextToken: first.NextToken}))
+		ids = nil
+		for _, t := range rest.Targets {
+			ids = append(ids, aws.ToString(t.Id))
+		}
+		if want := []string{"c", "d", "e"}; !slices.Equal(ids, want) {
+			t.Errorf("after a and b, with a removed: %v, want %v", ids, want)
+		}
+		// The last one returned removed too: the next page starts where it was.
+		first = must(c.ListTargetsByRule(ctx, &eb.ListTargetsByRuleInput{Rule: aws.String("r"), Limit: aws.Int32(2)}))
+		must(c.RemoveTargets(ctx, &eb.RemoveTargetsInput{Rule: aws.String("r"), Ids: []string{"c"}}))
+		rest = must(c.ListTargetsByRule(ctx, &eb.ListTargetsByRuleInput{Rule: aws.String("r"), NextToken: first.NextToken}))
+		if len(rest.Targets) != 2 || aws.ToString(rest.Targets[0].Id) != "d" {
+			t.Errorf("after b and c, with c removed: %+v", rest.Targets)
+		}
+		// A token belongs to its listing.
+		_, err := c.ListRuleNamesByTarget(ctx, &eb.ListRuleNamesByTargetInput{TargetArn: queue("q"), NextToken: first.NextToken})
+		wantAPIError(t, err, "ValidationException", "The NextToken provided is invalid.")
+		must(c.CreateEventBus(ctx, &eb.CreateEventBusInput{Name: aws.String("other")}))
+		must(c.PutRule(ctx, &eb.PutRuleInput{Name: aws.String("r2"), EventPattern: aws.String(`{"source":["a"]}`)}))
+		rules := must(c.ListRules(ctx, &eb.ListRulesInput{Limit: aws.Int32(1)}))
+		_, err = c.ListRules(ctx, &eb.ListRulesInput{EventBusName: aws.String("other"), NextToken: rules.NextToken})
+		wantAPIError(t, err, "ValidationException", "The NextToken provided is invalid.")
 		l := must(c.ListTargetsByRule(ctx, &eb.ListTargetsByRuleInput{Rule: aws.String("r")}))
 		if len(l.Targets) != 3 {
 			t.Errorf("after RemoveTargets: %d targets", len(l.Targets))

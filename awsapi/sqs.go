@@ -686,7 +686,7 @@ func (q *SQS) ListQueues(ctx context.Context, in *ListQueuesInput) (*ListQueuesO
 	if in.MaxResults != nil {
 		limit = in.MaxResults
 	}
-	got, next, err := page(names, func(s string) string { return s }, in.NextToken, limit)
+	got, next, err := page("queues", names, func(s string) string { return s }, in.NextToken, limit)
 	if err != nil {
 		return nil, tb.Errorf(sqsInvalidParameterValue, "Invalid NextToken value.")
 	}

@@ -3,10 +3,12 @@ package awsapi
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	tb "github.com/trailbridge/trailbridge"
@@ -326,17 +328,42 @@ func (eb *EventBridge) ListTargetsByRule(_ context.Context, in *ListTargetsByRul
 	if err != nil {
 		return nil, err
 	}
-	idx := make([]int, len(r.Targets))
-	for i := range idx {
-		idx[i] = i
-	}
-	sel, next, err := page(idx, func(i int) string { return fmt.Sprintf("%06d", i) }, in.NextToken, in.Limit)
+	sel, next, err := pageTargets(r, in.NextToken, in.Limit)
 	if err != nil {
 		return nil, err
 	}
-	out := &ListTargetsByRuleOutput{Targets: []tb.Target{}, NextToken: next}
-	for _, i := range sel {
-		out.Targets = append(out.Targets, r.Targets[i])
+	return &ListTargetsByRuleOutput{Targets: append([]tb.Target{}, sel...), NextToken: next}, nil
+}
+
+// pageTargets pages a rule's targets, which keep the order they were
+// added in. The token names the last target returned and where it was:
+// the next page starts after that target, or, if it is gone, where it
+// was, so that a change between pages repeats a target rather than skips
+// one.
+func pageTargets(r *tb.Rule, token *string, limit *int) ([]tb.Target, *string, error) {
+	n := 100
+	if limit != nil {
+		n = *limit
 	}
-	return out, nil
+	prefix := "tb1:targets/" + r.EventBusName + "/" + r.Name + ":"
+	start := 0
+	if token != nil && *token != "" {
+		b, err := base64.RawURLEncoding.DecodeString(*token)
+		pos, id, ok := strings.Cut(strings.TrimPrefix(string(b), prefix), ":")
+		at, aerr := strconv.Atoi(pos)
+		if err != nil || !strings.HasPrefix(string(b), prefix) || !ok || aerr != nil || at < 0 {
+			return nil, nil, errBadToken()
+		}
+		start = min(at, len(r.Targets))
+		if i := slices.IndexFunc(r.Targets, func(t tb.Target) bool { return t.Id == id }); i >= 0 {
+			start = i + 1
+		}
+	}
+	end := min(start+n, len(r.Targets))
+	var next *string
+	if end < len(r.Targets) {
+		t := base64.RawURLEncoding.EncodeToString([]byte(prefix + strconv.Itoa(end-1) + ":" + r.Targets[end-1].Id))
+		next = &t
+	}
+	return r.Targets[start:end], next, nil
 }
