@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"cmp"
 	"net/url"
 	"strings"
 )
@@ -182,8 +183,12 @@ func (c *call) parseAWS() awsCall {
 			svc = s
 		}
 		a.source = svc + ".amazonaws.com"
-	} else {
-		a.source = c.rec.cfg.EventSource
+	} else if a.source = c.rec.cfg.EventSource; a.source == "" {
+		// Nothing names the service and no EventSource is set: the
+		// host the call was sent to names it, so that the call is
+		// still recorded (a record without an eventSource would be
+		// refused by the bus and lost).
+		a.source = cmp.Or(stripPort(c.host), "unknown")
 	}
 	a.region = a.cred.Region
 	if a.region == "" {
@@ -200,8 +205,10 @@ func (c *call) parseAWS() awsCall {
 }
 
 // awsReadOnly says whether an AWS operation reads: its name starts with
-// Get, List, Describe, Head or BatchGet, or it is Query, Scan or
-// LookupEvents.
+// Get, List, Describe, Head or BatchGet, or it is one of the reads named
+// otherwise that CloudTrail's records mark readOnly (Query, Scan,
+// LookupEvents, KMS Decrypt and Encrypt, STS AssumeRole, …; those seen in
+// ../shared/data's real records, and their siblings).
 func awsReadOnly(name string) bool {
 	for _, p := range []string{"Get", "List", "Describe", "Head", "BatchGet"} {
 		if rest, ok := strings.CutPrefix(name, p); ok && (rest == "" || rest[0] >= 'A' && rest[0] <= 'Z' || rest[0] >= '0' && rest[0] <= '9') {
@@ -209,7 +216,12 @@ func awsReadOnly(name string) bool {
 		}
 	}
 	switch name {
-	case "Query", "Scan", "LookupEvents", "Select", "SelectObjectContent":
+	case "Query", "Scan", "LookupEvents", "Select", "SelectObjectContent", "SearchInsights",
+		// Read-only by CloudTrail, though not named so: KMS's
+		// cryptographic calls and STS's role assumptions.
+		"Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "GenerateDataKeyPair",
+		"GenerateDataKeyPairWithoutPlaintext", "GenerateRandom",
+		"AssumeRole", "AssumeRoleWithSAML", "AssumeRoleWithWebIdentity":
 		return true
 	}
 	return false

@@ -220,6 +220,33 @@ func TestAWSModeHandBuiltCalls(t *testing.T) {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
+// TestAWSModeUnnamedService: a call that names no AWS service, through an
+// AWS-mode proxy with no EventSource, is still recorded, under the host it
+// was sent to (a record without an eventSource would be lost).
+func TestAWSModeUnnamedService(t *testing.T) {
+	sink := &memSink{}
+	h := runHandoff(t, HandoffConfig{Sink: sink})
+	up := fakeAWS(t)
+	t.Cleanup(up.Close)
+	u, _ := url.Parse(up.URL)
+	p, err := NewProxy(Config{AWS: true, Account: "000000000000", Logger: quietLogger()}, u, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(p)
+	t.Cleanup(srv.Close)
+	req, _ := http.NewRequestWithContext(t.Context(), "PUT", srv.URL+"/b1/k2", strings.NewReader("x"))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	recs := sink.waitFor(t, 1)
+	if recs[0]["eventSource"] != "127.0.0.1" || recs[0]["eventName"] == "" {
+		t.Errorf("record %v: want eventSource 127.0.0.1 and a name", recs[0])
+	}
+}
+
 func TestS3Names(t *testing.T) {
 	for _, tc := range []struct {
 		method, host, path, query, copySource string

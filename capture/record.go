@@ -63,6 +63,9 @@ func (c *call) appendRecordSized(b []byte, slim bool) []byte {
 	b = appendField(b, "userAgent", c.userAgent)
 	if failed {
 		code, msg := c.errorDetails()
+		if cfg.AWS {
+			code = cloudTrailErrorCode(source, code)
+		}
 		b = appendField(b, "errorCode", code)
 		b = appendField(b, "errorMessage", msg)
 	}
@@ -80,12 +83,12 @@ func (c *call) appendRecordSized(b []byte, slim bool) []byte {
 		b = appendSummary(b, c.respType, c.respLen, true)
 	case a.protocol == protoQuery && c.respLen <= int64(c.rec.maxBody) && !json.Valid(c.resp):
 		if j, ok := queryAnswerJSON(c.resp); ok {
-			b = rewrite{}.appendJSON(b, j)
+			b = rewrite{aws: true}.appendJSON(b, j)
 			break
 		}
-		b = c.appendResponseBody(b, rewrite{})
+		b = c.appendResponseBody(b, rewrite{aws: true})
 	default:
-		b = c.appendResponseBody(b, rewrite{lowerKeys: a.protocol == protoJSON})
+		b = c.appendResponseBody(b, rewrite{lowerKeys: a.protocol == protoJSON, aws: cfg.AWS})
 	}
 	if a.protocol == protoS3 && a.hasCred {
 		b = append(b, `,"additionalEventData":{"SignatureVersion":"SigV4"`...)
@@ -180,7 +183,7 @@ func (c *call) appendRequestParameters(b []byte, a *awsCall) []byte {
 		if c.reqLen == 0 && c.declaredLen <= 0 {
 			return append(b, "null"...)
 		}
-		return c.appendRequestBody(b, rewrite{lowerKeys: true})
+		return c.appendRequestBody(b, rewrite{lowerKeys: true, aws: true})
 	case protoQuery:
 		return appendForm(b, a.form)
 	case protoS3:
@@ -328,6 +331,50 @@ func (c *call) appendS3Parameters(b []byte, s *s3Request) []byte {
 		}
 	}
 	return append(b, '}')
+}
+
+// cloudTrailErrorCode writes an AWS error code as CloudTrail's records do
+// for the services whose codes they change: EC2's start with "Client.", or
+// "Server." for the service's own failures (Server.InsufficientInstanceCapacity);
+// IAM's modelled errors end in "Exception" (NoSuchEntityException), as in
+// ../shared/data's real records.
+func cloudTrailErrorCode(source, code string) string {
+	switch source {
+	case "ec2.amazonaws.com":
+		if !strings.HasPrefix(code, "Client.") && !strings.HasPrefix(code, "Server.") {
+			if ec2ServerErrors[code] {
+				return "Server." + code
+			}
+			return "Client." + code // throttling too: Client.RequestLimitExceeded, though a 503
+		}
+	case "iam.amazonaws.com":
+		if iamExceptions[code] {
+			return code + "Exception"
+		}
+	}
+	return code
+}
+
+// ec2ServerErrors are EC2's error codes of its own failures, which
+// CloudTrail writes after "Server.".
+var ec2ServerErrors = map[string]bool{
+	"InternalError": true, "InternalFailure": true, "Unavailable": true, "ServiceUnavailable": true,
+	"InsufficientInstanceCapacity": true, "InsufficientHostCapacity": true, "InsufficientReservedInstanceCapacity": true,
+	"InsufficientAddressCapacity": true, "InsufficientCapacity": true, "InsufficientCapacityOnHost": true,
+	"InsufficientVolumeCapacity": true,
+}
+
+// iamExceptions are IAM's error codes that CloudTrail writes with
+// "Exception" after them (AccessDenied and throttling keep theirs).
+var iamExceptions = map[string]bool{
+	"NoSuchEntity": true, "EntityAlreadyExists": true, "LimitExceeded": true, "MalformedPolicyDocument": true,
+	"DeleteConflict": true, "InvalidInput": true, "UnmodifiableEntity": true, "EntityTemporarilyUnmodifiable": true,
+	"PasswordPolicyViolation": true, "ConcurrentModification": true, "ServiceFailure": true,
+	"DuplicateSSHPublicKey": true, "InvalidPublicKey": true, "UnrecognizedPublicKeyEncoding": true,
+	"DuplicateCertificate": true, "InvalidCertificate": true, "MalformedCertificate": true, "KeyPairMismatch": true,
+	"PolicyEvaluation": true, "PolicyNotAttachable": true, "ReportGenerationLimitExceeded": true,
+	"CredentialReportNotPresent": true, "CredentialReportExpired": true, "CredentialReportNotReady": true,
+	"InvalidAuthenticationCode": true, "OpenIdIdpCommunicationError": true,
 }
 
 // errorDetails returns errorCode and errorMessage of a failed call: from

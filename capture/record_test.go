@@ -21,6 +21,12 @@ func TestRedaction(t *testing.T) {
 			`[{"token":"HIDDEN_DUE_TO_SECURITY_REASONS"},{"x-api-key":"HIDDEN_DUE_TO_SECURITY_REASONS"},{"nextToken":"n","keyName":"kn"}]`},
 		{"whole objects are hidden", `{"credentials":{"accessKeyId":"AKIA","sessionToken":"s"},"keyArn":"arn"}`,
 			`{"credentials":"HIDDEN_DUE_TO_SECURITY_REASONS","keyArn":"arn"}`},
+		{"names of secrets are kept", `{"secretId":"arn:aws:secretsmanager:us-east-1:1:secret:db","SecretName":"db","tokenType":"Bearer","secretValue":"v"}`,
+			`{"secretId":"arn:aws:secretsmanager:us-east-1:1:secret:db","SecretName":"db","tokenType":"Bearer","secretValue":"HIDDEN_DUE_TO_SECURITY_REASONS"}`},
+		{"KMS plaintext is hidden", `{"KeyId":"k","Plaintext":"UExB","CiphertextBlob":"Q0lQ"}`,
+			`{"KeyId":"k","Plaintext":"HIDDEN_DUE_TO_SECURITY_REASONS","CiphertextBlob":"Q0lQ"}`},
+		{"SecureString values are hidden", `{"Name":"p1","Value":"sekrit","Type":"SecureString","x":{"value":"plain","type":"String"}}`,
+			`{"Name":"p1","Value":"HIDDEN_DUE_TO_SECURITY_REASONS","Type":"SecureString","x":{"value":"plain","type":"String"}}`},
 		{"tag keys are kept", `{"tags":[{"Key":"team","Value":"blue"}],"key":"secret-value"}`,
 			`{"tags":[{"Key":"team","Value":"blue"}],"key":"HIDDEN_DUE_TO_SECURITY_REASONS"}`},
 		{"escaped names are read", `{"pass\u0077ord":"p","a\"b":1}`, `{"pass\u0077ord":"HIDDEN_DUE_TO_SECURITY_REASONS","a\"b":1}`},
@@ -32,6 +38,40 @@ func TestRedaction(t *testing.T) {
 				t.Errorf("got  %s\nwant %s", got, tc.want)
 			}
 		})
+	}
+	// In an AWS service's document, STS's credentials are redacted member
+	// by member, as CloudTrail's records show them; other secret-named
+	// objects are still hidden whole.
+	in := `{"credentials":{"accessKeyId":"ASIA1","secretAccessKey":"s","sessionToken":"t","expiration":"2026-01-01T00:00:00Z"},"secretStuff":{"a":"b"}}`
+	want := `{"credentials":{"accessKeyId":"ASIA1","secretAccessKey":"HIDDEN_DUE_TO_SECURITY_REASONS","sessionToken":"HIDDEN_DUE_TO_SECURITY_REASONS","expiration":"2026-01-01T00:00:00Z"},"secretStuff":"HIDDEN_DUE_TO_SECURITY_REASONS"}`
+	if got := string(rewrite{aws: true}.appendJSON(nil, []byte(in))); got != want {
+		t.Errorf("AWS credentials:\ngot  %s\nwant %s", got, want)
+	}
+}
+
+func TestCloudTrailErrorCodes(t *testing.T) {
+	for _, tc := range []struct{ source, code, want string }{
+		{"ec2.amazonaws.com", "UnauthorizedOperation", "Client.UnauthorizedOperation"},
+		{"ec2.amazonaws.com", "RequestLimitExceeded", "Client.RequestLimitExceeded"},
+		{"ec2.amazonaws.com", "InsufficientInstanceCapacity", "Server.InsufficientInstanceCapacity"},
+		{"ec2.amazonaws.com", "Client.InvalidVpcID.NotFound", "Client.InvalidVpcID.NotFound"},
+		{"iam.amazonaws.com", "NoSuchEntity", "NoSuchEntityException"},
+		{"iam.amazonaws.com", "AccessDenied", "AccessDenied"},
+		{"s3.amazonaws.com", "NoSuchBucketPolicy", "NoSuchBucketPolicy"},
+	} {
+		if got := cloudTrailErrorCode(tc.source, tc.code); got != tc.want {
+			t.Errorf("%s %s: %s, want %s", tc.source, tc.code, got, tc.want)
+		}
+	}
+	for _, name := range []string{"Decrypt", "GenerateDataKey", "AssumeRole", "GetRole", "LookupEvents"} {
+		if !awsReadOnly(name) {
+			t.Errorf("%s is not read-only", name)
+		}
+	}
+	for _, name := range []string{"CreateKey", "ScheduleKeyDeletion", "PutParameter", "Getaway"} {
+		if awsReadOnly(name) {
+			t.Errorf("%s is read-only", name)
+		}
 	}
 }
 

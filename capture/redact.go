@@ -38,7 +38,7 @@ func sensitive[T string | []byte](key T) bool {
 	}
 	for _, w := range sensitiveWords {
 		if bytes.Contains(n, w) {
-			if w[0] == 't' && isNotSecretToken(n) {
+			if w[0] == 't' && isNotSecretToken(n) || namesASecret(n) {
 				continue
 			}
 			return true
@@ -47,9 +47,22 @@ func sensitive[T string | []byte](key T) bool {
 	return false
 }
 
+// namesASecret reports whether a name that contains a secret-like word
+// identifies a secret rather than holding one (secretId, secretArn,
+// secretName, tokenType), which CloudTrail logs: Secrets Manager's records
+// keep secretId.
+func namesASecret(n []byte) bool {
+	for _, suffix := range []string{"id", "ids", "arn", "arns", "name", "names", "type"} {
+		if bytes.HasSuffix(n, []byte(suffix)) {
+			return true
+		}
+	}
+	return false
+}
+
 var sensitiveWords = [][]byte{
 	[]byte("password"), []byte("passwd"), []byte("passphrase"), []byte("secret"), []byte("token"),
-	[]byte("credential"), []byte("cookie"), []byte("signature"),
+	[]byte("credential"), []byte("cookie"), []byte("signature"), []byte("plaintext"),
 }
 
 func isNotSecretToken(n []byte) bool {
@@ -64,6 +77,12 @@ func isNotSecretToken(n []byte) bool {
 // rewrite options for appendJSON.
 type rewrite struct {
 	lowerKeys bool // lower-case the first letter of member names (AWS JSON protocols)
+	// aws: an AWS service's document, where an object named credentials
+	// (STS's and SSO's temporary credentials) is redacted member by member
+	// as CloudTrail does, keeping its accessKeyId and expiration; elsewhere
+	// an object under a secret-like name is hidden whole, since its members
+	// may be secrets whatever their names.
+	aws bool
 }
 
 // appendJSON appends src, a valid JSON value, compacted, with the values
@@ -93,10 +112,15 @@ func (o rewrite) value(dst, src []byte, i int) ([]byte, int) {
 			i = skipWS(src, i+1) // the colon
 			dst = o.appendKey(dst, keyRaw)
 			dst = append(dst, ':')
-			if sensitiveRaw(keyRaw) && !(isKeyName(keyRaw) && hasMember(src[objStart:skipValue(src, objStart)], "value")) {
+			obj := src[objStart:skipValue(src, objStart)]
+			hide := sensitiveRaw(keyRaw) && !(isKeyName(keyRaw) && hasMember(obj, "value"))
+			switch {
+			case hide && o.aws && src[i] == '{' && strings.EqualFold(unquote(keyRaw), "credentials"):
+				dst, i = o.value(dst, src, i)
+			case hide || isSecureStringValue(keyRaw, obj):
 				dst = append(dst, `"`+cloudtrail.Hidden+`"`...)
 				i = skipValue(src, i)
-			} else {
+			default:
 				dst, i = o.value(dst, src, i)
 			}
 			i = skipWS(src, i)
@@ -138,6 +162,19 @@ func (o rewrite) appendKey(dst, keyRaw []byte) []byte {
 }
 
 // isKeyName reports whether a raw member name is "key" in any case.
+// isSecureStringValue reports whether keyRaw is the value of an SSM
+// parameter of type SecureString, which CloudTrail hides.
+func isSecureStringValue(keyRaw, obj []byte) bool {
+	if !bytes.Equal(keyRaw, []byte(`"value"`)) && !bytes.Equal(keyRaw, []byte(`"Value"`)) {
+		return false
+	}
+	secure := false
+	members(obj, func(k, v []byte) {
+		secure = secure || strings.EqualFold(unquote(k), "type") && bytes.Equal(v, []byte(`"SecureString"`))
+	})
+	return secure
+}
+
 func isKeyName(raw []byte) bool {
 	return len(raw) == 5 && bytes.EqualFold(raw[1:4], []byte("key"))
 }
@@ -280,5 +317,5 @@ func AWSMembers(doc []byte) json.RawMessage {
 	if len(doc) == 0 || !json.Valid(doc) {
 		return json.RawMessage("null")
 	}
-	return rewrite{lowerKeys: true}.appendJSON(nil, doc)
+	return rewrite{lowerKeys: true, aws: true}.appendJSON(nil, doc)
 }

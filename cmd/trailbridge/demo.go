@@ -412,7 +412,7 @@ func demoScenarios() []scenario {
 				return c, fmt.Sprintf("admin: ec2 RunInstances, throttled by the demo cloud (HTTP %d)", c.status), err
 			},
 			effect: func(_ context.Context, d *demoRun, _ awsCall) (string, bool) {
-				want := `{"text":":warning: RequestLimitExceeded on RunInstances (ec2.amazonaws.com) for arn:aws:iam::000000000000:user/admin","blocks":[{"type":"section","text":{"type":"mrkdwn","text":"*API throttling* RequestLimitExceeded\n*call* RunInstances on ec2.amazonaws.com\n*caller* arn:aws:iam::000000000000:user/admin"}}]}`
+				want := `{"text":":warning: Client.RequestLimitExceeded on RunInstances (ec2.amazonaws.com) for arn:aws:iam::000000000000:user/admin","blocks":[{"type":"section","text":{"type":"mrkdwn","text":"*API throttling* Client.RequestLimitExceeded\n*call* RunInstances on ec2.amazonaws.com\n*caller* arn:aws:iam::000000000000:user/admin"}}]}`
 				for _, b := range d.hook.received() {
 					if string(b) == want {
 						return "the chat webhook got " + string(b), true

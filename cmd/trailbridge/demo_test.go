@@ -57,8 +57,8 @@ func TestDemoOnce(t *testing.T) {
 	if _, ok := d.cloud.Snapshot("us-west-2", "orders-nightly-dr"); !ok {
 		t.Error("snapshot orders-nightly-dr not in us-west-2")
 	}
-	wantHook := `{"text":":warning: RequestLimitExceeded on RunInstances (ec2.amazonaws.com) for arn:aws:iam::000000000000:user/admin",` +
-		`"blocks":[{"type":"section","text":{"type":"mrkdwn","text":"*API throttling* RequestLimitExceeded\n*call* RunInstances on ec2.amazonaws.com\n*caller* arn:aws:iam::000000000000:user/admin"}}]}`
+	wantHook := `{"text":":warning: Client.RequestLimitExceeded on RunInstances (ec2.amazonaws.com) for arn:aws:iam::000000000000:user/admin",` +
+		`"blocks":[{"type":"section","text":{"type":"mrkdwn","text":"*API throttling* Client.RequestLimitExceeded\n*call* RunInstances on ec2.amazonaws.com\n*caller* arn:aws:iam::000000000000:user/admin"}}]}`
 	if got := d.hook.received(); len(got) != 1 || string(got[0]) != wantHook {
 		t.Errorf("webhook got %q, want exactly %q", got, wantHook)
 	}
