@@ -165,7 +165,9 @@ func TestAWSModeHandBuiltCalls(t *testing.T) {
 				"requestParameters":{"bucketName":"logs-bucket","Host":"` + host + `","policy":"","bucketPolicy":` + policy + `},
 				"responseElements":{"contentType":"text/plain; charset=utf-8","contentLength":12},
 				"additionalEventData":{"SignatureVersion":"SigV4","bytesTransferredIn":` + itoa(len(policy)) + `,"AuthenticationMethod":"AuthHeader","bytesTransferredOut":12},
-				"requestID":"S3REQ0002","eventID":"*","readOnly":false,"eventType":"AwsApiCall","managementEvent":true,
+				"requestID":"S3REQ0002","eventID":"*","readOnly":false,
+				"resources":[{"accountId":"000000000000","type":"AWS::S3::Bucket","ARN":"arn:aws:s3:::logs-bucket"}],
+				"eventType":"AwsApiCall","managementEvent":true,
 				"recipientAccountId":"000000000000","eventCategory":"Management"}`,
 		},
 		{
@@ -179,7 +181,9 @@ func TestAWSModeHandBuiltCalls(t *testing.T) {
 				"requestParameters":{"bucketName":"logs-bucket","Host":"` + host + `","key":"missing.txt"},
 				"responseElements":null,
 				"additionalEventData":{"SignatureVersion":"SigV4","bytesTransferredIn":0,"AuthenticationMethod":"AuthHeader","bytesTransferredOut":127},
-				"requestID":"S3REQ0001","eventID":"*","readOnly":true,"eventType":"AwsApiCall","managementEvent":false,
+				"requestID":"S3REQ0001","eventID":"*","readOnly":true,
+				"resources":[{"type":"AWS::S3::Object","ARN":"arn:aws:s3:::logs-bucket/missing.txt"},{"accountId":"000000000000","type":"AWS::S3::Bucket","ARN":"arn:aws:s3:::logs-bucket"}],
+				"eventType":"AwsApiCall","managementEvent":false,
 				"recipientAccountId":"000000000000","eventCategory":"Data"}`,
 		},
 		{
@@ -194,7 +198,9 @@ func TestAWSModeHandBuiltCalls(t *testing.T) {
 				"requestParameters":{"bucketName":"logs-bucket","Host":"` + host + `","key":"report.csv","versionId":"3"},
 				"responseElements":null,
 				"additionalEventData":{"SignatureVersion":"SigV4","bytesTransferredIn":0,"AuthenticationMethod":"QueryString","bytesTransferredOut":12},
-				"requestID":"S3REQ0002","eventID":"*","readOnly":true,"eventType":"AwsApiCall","managementEvent":false,
+				"requestID":"S3REQ0002","eventID":"*","readOnly":true,
+				"resources":[{"type":"AWS::S3::Object","ARN":"arn:aws:s3:::logs-bucket/report.csv"},{"accountId":"000000000000","type":"AWS::S3::Bucket","ARN":"arn:aws:s3:::logs-bucket"}],
+				"eventType":"AwsApiCall","managementEvent":false,
 				"recipientAccountId":"000000000000","eventCategory":"Data"}`,
 		},
 	} {

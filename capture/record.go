@@ -116,6 +116,9 @@ func (c *call) appendRecordSized(b []byte, slim bool) []byte {
 	b = append(b, cloudtrail.NewID()...)
 	b = append(b, `","readOnly":`...)
 	b = strconv.AppendBool(b, readOnly)
+	if a.protocol == protoS3 && a.s3.bucket != "" {
+		b = appendS3Resources(b, a.s3.bucket, a.s3.key, cfg.Account)
+	}
 	b = append(b, `,"eventType":"`+cloudtrail.EventTypeAPICall+`","managementEvent":`...)
 	b = strconv.AppendBool(b, !data)
 	b = appendField(b, "recipientAccountId", cfg.Account)
@@ -331,6 +334,23 @@ func (c *call) appendS3Parameters(b []byte, s *s3Request) []byte {
 		}
 	}
 	return append(b, '}')
+}
+
+// appendS3Resources appends the resources member of an S3 call's record,
+// as CloudTrail writes it: the object (for an object call), then the bucket
+// with its owner's account (taken to be this account).
+func appendS3Resources(b []byte, bucket, key, account string) []byte {
+	b = append(b, `,"resources":[`...)
+	if key != "" {
+		b = append(b, `{"type":"AWS::S3::Object","ARN":`...)
+		b = tb.AppendJSONString(b, "arn:aws:s3:::"+bucket+"/"+key)
+		b = append(b, "},"...)
+	}
+	b = append(b, `{"accountId":`...)
+	b = tb.AppendJSONString(b, account)
+	b = append(b, `,"type":"AWS::S3::Bucket","ARN":`...)
+	b = tb.AppendJSONString(b, "arn:aws:s3:::"+bucket)
+	return append(b, "}]"...)
 }
 
 // cloudTrailErrorCode writes an AWS error code as CloudTrail's records do
