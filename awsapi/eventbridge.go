@@ -149,11 +149,8 @@ func (eb *EventBridge) busName(s *string) string {
 	if s == nil || *s == "" {
 		return tb.DefaultBus
 	}
-	if i := strings.Index(*s, ":event-bus/"); i >= 0 && strings.HasPrefix(*s, "arn:") {
-		if (*s)[:i] != "arn:aws:events:"+eb.Place.Region+":"+eb.Place.Account {
-			return *s
-		}
-		return (*s)[i+len(":event-bus/"):]
+	if name, ok := strings.CutPrefix(*s, eb.Place.BusARN("")); ok {
+		return name
 	}
 	return *s
 }

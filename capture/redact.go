@@ -52,12 +52,16 @@ func sensitive[T string | []byte](key T) bool {
 // secretName, tokenType), which CloudTrail logs: Secrets Manager's records
 // keep secretId.
 func namesASecret(n []byte) bool {
-	for _, suffix := range []string{"id", "ids", "arn", "arns", "name", "names", "type"} {
-		if bytes.HasSuffix(n, []byte(suffix)) {
+	for _, suffix := range identifierSuffixes {
+		if bytes.HasSuffix(n, suffix) {
 			return true
 		}
 	}
 	return false
+}
+
+var identifierSuffixes = [][]byte{
+	[]byte("id"), []byte("ids"), []byte("arn"), []byte("arns"), []byte("name"), []byte("names"), []byte("type"),
 }
 
 var sensitiveWords = [][]byte{
@@ -112,12 +116,19 @@ func (o rewrite) value(dst, src []byte, i int) ([]byte, int) {
 			i = skipWS(src, i+1) // the colon
 			dst = o.appendKey(dst, keyRaw)
 			dst = append(dst, ':')
-			obj := src[objStart:skipValue(src, objStart)]
-			hide := sensitiveRaw(keyRaw) && !(isKeyName(keyRaw) && hasMember(obj, "value"))
+			// The enclosing object is read again only for the two
+			// names whose fate depends on their siblings (a tag's key,
+			// a parameter's value), not for every member.
+			hide := sensitiveRaw(keyRaw)
+			if hide && isKeyName(keyRaw) {
+				hide = !hasMember(src[objStart:skipValue(src, objStart)], "value")
+			} else if !hide && isValueName(keyRaw) {
+				hide = isSecureString(src[objStart:skipValue(src, objStart)])
+			}
 			switch {
 			case hide && o.aws && src[i] == '{' && strings.EqualFold(unquote(keyRaw), "credentials"):
 				dst, i = o.value(dst, src, i)
-			case hide || isSecureStringValue(keyRaw, obj):
+			case hide:
 				dst = append(dst, `"`+cloudtrail.Hidden+`"`...)
 				i = skipValue(src, i)
 			default:
@@ -162,12 +173,14 @@ func (o rewrite) appendKey(dst, keyRaw []byte) []byte {
 }
 
 // isKeyName reports whether a raw member name is "key" in any case.
-// isSecureStringValue reports whether keyRaw is the value of an SSM
-// parameter of type SecureString, which CloudTrail hides.
-func isSecureStringValue(keyRaw, obj []byte) bool {
-	if !bytes.Equal(keyRaw, []byte(`"value"`)) && !bytes.Equal(keyRaw, []byte(`"Value"`)) {
-		return false
-	}
+// isValueName reports whether raw is the name value (or Value).
+func isValueName(raw []byte) bool {
+	return len(raw) == 7 && bytes.EqualFold(raw[1:6], []byte("value"))
+}
+
+// isSecureString reports whether obj is an SSM parameter of type
+// SecureString, whose value CloudTrail hides.
+func isSecureString(obj []byte) bool {
 	secure := false
 	members(obj, func(k, v []byte) {
 		secure = secure || strings.EqualFold(unquote(k), "type") && bytes.Equal(v, []byte(`"SecureString"`))

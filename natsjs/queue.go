@@ -782,7 +782,7 @@ func (q *Queues) release(stream, receipt string) {
 // server has processed the acknowledgement. A receipt of a message already
 // deleted (or purged) succeeds.
 func (q *Queues) Delete(ctx context.Context, name, receipt string) error {
-	if err := q.ackRequest(ctx, name, receipt, []byte("+ACK"), "delete message"); err != nil {
+	if err := q.ackRequest(ctx, name, receipt, []byte("+ACK"), "delete message", nil); err != nil {
 		return err
 	}
 	q.compactSoon(name)
@@ -844,24 +844,24 @@ func (q *Queues) compact(ctx context.Context, name string) error {
 // message, not by the delivery: a receipt of an earlier receive acts on
 // the message as it is now.
 func (q *Queues) ChangeVisibility(ctx context.Context, name, receipt string, d time.Duration) error {
-	if err := checkName(name); err != nil {
-		return err
-	}
-	_, recv, err := decodeReceipt(receipt, QueueStream(name), queueConsumer)
-	if err != nil {
-		return fmt.Errorf("change visibility of queue %s: %w", name, err)
-	}
-	if !recv.IsZero() && time.Now().Add(d).After(recv.Add(trailbridge.MaxVisibility)) {
-		return fmt.Errorf("change visibility of queue %s: %w", name, trailbridge.ErrVisibilityLimit)
-	}
-	return q.ackRequest(ctx, name, receipt, nakPayload(d), "change visibility")
+	return q.ackRequest(ctx, name, receipt, nakPayload(d), "change visibility", func(recv time.Time) error {
+		if !recv.IsZero() && time.Now().Add(d).After(recv.Add(trailbridge.MaxVisibility)) {
+			return trailbridge.ErrVisibilityLimit
+		}
+		return nil
+	})
 }
 
-func (q *Queues) ackRequest(ctx context.Context, name, receipt string, payload []byte, what string) error {
+// ackRequest sends payload to the acknowledgement subject of a receipt,
+// once check (if any) accepts the time of the receipt's receive.
+func (q *Queues) ackRequest(ctx context.Context, name, receipt string, payload []byte, what string, check func(recv time.Time) error) error {
 	if err := checkName(name); err != nil {
 		return err
 	}
-	a, _, err := decodeReceipt(receipt, QueueStream(name), queueConsumer)
+	a, recv, err := decodeReceipt(receipt, QueueStream(name), queueConsumer)
+	if err == nil && check != nil {
+		err = check(recv)
+	}
 	if err != nil {
 		return fmt.Errorf("%s of queue %s: %w", what, name, err)
 	}
