@@ -35,8 +35,9 @@ type QueueMessage struct {
 	// SenderID is the SenderId system attribute (the access key or
 	// principal that sent it).
 	SenderID string `json:",omitempty"`
-	// GroupID and DeduplicationID are kept for FIFO-shaped senders (such as
-	// a target's SqsParameters.MessageGroupId); standard queues ignore them.
+	// GroupID is a send's MessageGroupId (or a target's
+	// SqsParameters.MessageGroupId), kept and answered on receive as on
+	// SQS's fair queues; DeduplicationID is kept for FIFO-shaped senders.
 	GroupID         string `json:",omitempty"`
 	DeduplicationID string `json:",omitempty"`
 }
