@@ -107,10 +107,15 @@ func (eb *EventBridge) PutEvents(ctx context.Context, in *PutEventsInput) (*PutE
 		v.add(quote(describeEntries(in.Entries)), "entries", "Member must have length less than or equal to 10")
 	}
 	for i := range in.Entries {
-		if th := in.Entries[i].TraceHeader; th != nil {
-			v.str(th, fmt.Sprintf("entries.%d.member.traceHeader", i+1), false, 1, 500, nil)
+		e := &in.Entries[i]
+		p := fmt.Sprintf("entries.%d.member.", i+1)
+		v.strList(e.Resources, p+"resources", 0, 0, eventResourceShape)
+		v.str(e.EventBusName, p+"eventBusName", false, 1, 1600, reNonPartnerBusOrArn)
+		if e.TraceHeader != nil {
+			v.str(e.TraceHeader, p+"traceHeader", false, 1, 500, nil)
 		}
 	}
+	v.str(in.EndpointId, "endpointId", false, 1, 50, reEndpointID)
 	if err := v.err(); err != nil {
 		return nil, err
 	}

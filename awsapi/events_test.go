@@ -145,6 +145,33 @@ func TestPutEventsRequestLimits(t *testing.T) {
 	over := []types.PutEventsRequestEntry{{Source: aws.String("s"), DetailType: aws.String("d"), Detail: big(limit - 1)}}
 	_, err = c.PutEvents(ctx, &eb.PutEventsInput{Entries: over})
 	wantAPIError(t, err, "ValidationException", "Total size of the entries in the request is over the limit.")
+
+	// The model's constraints on an entry's members refuse the whole
+	// request: a mistyped bus name is not silently accepted and dropped.
+	entry := func(f func(*types.PutEventsRequestEntry)) []types.PutEventsRequestEntry {
+		e := types.PutEventsRequestEntry{Source: aws.String("s"), DetailType: aws.String("d"), Detail: aws.String(`{}`)}
+		f(&e)
+		return []types.PutEventsRequestEntry{e}
+	}
+	_, err = c.PutEvents(ctx, &eb.PutEventsInput{Entries: entry(func(e *types.PutEventsRequestEntry) { e.EventBusName = aws.String("bad name!") })})
+	wantAPIError(t, err, "ValidationException", `1 validation error detected: Value 'bad name!' at 'entries.1.member.eventBusName' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:aws[\w-]*:events:[a-z]+-[a-z]+-[\w-]+:[0-9]{12}:event-bus\/)?[\.\-_A-Za-z0-9]+`)
+	long := strings.Repeat("r", 2049)
+	_, err = c.PutEvents(ctx, &eb.PutEventsInput{Entries: entry(func(e *types.PutEventsRequestEntry) { e.Resources = []string{"a", long} })})
+	wantAPIError(t, err, "ValidationException", "1 validation error detected: Value '[a, "+long+"]' at 'entries.1.member.resources' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 2048]")
+	// SDKs sign a call with an EndpointId with SigV4a; the body alone
+	// is checked here.
+	got := s.call(t, "POST", "/", "AWSEvents.PutEvents", `{"EndpointId":"abc","Entries":[{"Source":"s","DetailType":"d","Detail":"{}"}]}`, testKeyID, testSecret, time.Now())
+	if want := `1 validation error detected: Value 'abc' at 'endpointId' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[A-Za-z0-9\-]+[\.][A-Za-z0-9\-]+$`; got.status != 400 || got.Type != "ValidationException" || got.Message != want {
+		t.Errorf("EndpointId: %d %s %q", got.status, got.Type, got.Message)
+	}
+	// A bus ARN of the model's form is taken (and, naming no bus here,
+	// accepted and dropped).
+	out = must(c.PutEvents(ctx, &eb.PutEventsInput{Entries: entry(func(e *types.PutEventsRequestEntry) {
+		e.EventBusName = aws.String("arn:aws:events:eu-west-1:999999999999:event-bus/other")
+	})}))
+	if out.FailedEntryCount != 0 || out.Entries[0].EventId == nil {
+		t.Errorf("entry naming a bus by ARN: %+v", out.Entries)
+	}
 }
 
 func TestTestEventPattern(t *testing.T) {

@@ -314,12 +314,83 @@ func TestTargetParameters(t *testing.T) {
 	if l := must(c.ListTargetsByRule(ctx, &eb.ListTargetsByRuleInput{Rule: aws.String("r")})); len(l.Targets) != 0 {
 		t.Fatalf("refused requests stored %d targets", len(l.Targets))
 	}
-	if got := put(`,"KinesisParameters":{"PartitionKeyPath":"$.id"},"EcsParameters":null`); got.status != 200 {
+	if got := put(`,"RoleArn":"arn:aws:iam::123456789012:role/r","KinesisParameters":{"PartitionKeyPath":"$.id"},"EcsParameters":null`); got.status != 200 {
 		t.Fatalf("valid parameters: %d %s %q", got.status, got.Type, got.Message)
 	}
 	l := must(c.ListTargetsByRule(ctx, &eb.ListTargetsByRuleInput{Rule: aws.String("r")}))
 	if len(l.Targets) != 1 || l.Targets[0].KinesisParameters == nil || aws.ToString(l.Targets[0].KinesisParameters.PartitionKeyPath) != "$.id" || l.Targets[0].EcsParameters != nil {
 		t.Fatalf("stored %+v", l.Targets)
+	}
+}
+
+// TestTargetModelConstraints checks PutTargets against the constraints of
+// the API model on the members of each target kind, the keys and values of
+// its maps (shown as a Java HashMap prints them, which is how AWS's
+// messages show them), and the two checks AWS makes of a target's kind: a
+// FIFO queue needs SqsParameters, and some kinds need a role. Nothing is
+// stored by a refused call.
+func TestTargetModelConstraints(t *testing.T) {
+	s := startServer(t)
+	ctx, c := t.Context(), s.client
+	must(c.PutRule(ctx, &eb.PutRuleInput{Name: aws.String("r"), EventPattern: aws.String(`{"source":["a"]}`)}))
+	const q = `"Arn":"arn:aws:sqs:us-east-1:123456789012:q"`
+	const role = `"RoleArn":"arn:aws:iam::123456789012:role/r"`
+	const ecs = `"Arn":"arn:aws:ecs:us-east-1:123456789012:cluster/c",` + role
+	v1 := "1 validation error detected: "
+	for _, tc := range []struct{ name, target, code, message string }{
+		// The map keys message as AWS gave it for these three keys
+		// (their HashMap order is not the order they were sent in).
+		{"input paths keys", `{"Id":"t",` + q + `,"InputTransformer":{"InputPathsMap":{"Quem foi?":"$.detail.a","o que?":"$.detail.b","de onde?":"$.detail.c"},"InputTemplate":"\"x\""}}`,
+			"ValidationException", v1 + `Value '{de onde?=$.detail.c, Quem foi?=$.detail.a, o que?=$.detail.b}' at 'targets.1.member.inputTransformer.inputPathsMap' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal to 256, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [A-Za-z0-9\_\-]+]`},
+		{"input paths value", `{"Id":"t",` + q + `,"InputTransformer":{"InputPathsMap":{"a":"$.` + strings.Repeat("x", 255) + `"},"InputTemplate":"<a>"}}`,
+			"ValidationException", v1 + `Value '{a=$.` + strings.Repeat("x", 255) + `}' at 'targets.1.member.inputTransformer.inputPathsMap' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 256]`},
+		{"header key", `{"Id":"t",` + q + `,"HttpParameters":{"HeaderParameters":{"bad key":"v"}}}`,
+			"ValidationException", v1 + "Value '{bad key=v}' at 'targets.1.member.httpParameters.headerParameters' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal to 512, Member must satisfy regular expression pattern: ^[!#$%&'*+-.^_`|~0-9a-zA-Z]+$]"},
+		{"header value and query key", `{"Id":"t",` + q + `,"HttpParameters":{"HeaderParameters":{"k":"v\u0001"},"QueryStringParameters":{"q\u0001":"v"}}}`,
+			"ValidationException", "2 validation errors detected: Value '{k=v\x01}' at 'targets.1.member.httpParameters.headerParameters' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 512, Member must satisfy regular expression pattern: " + `^[ \t]*[\x20-\x7E]+([ \t]+[\x20-\x7E]+)*[ \t]*$]; ` + "Value '{q\x01=v}' at 'targets.1.member.httpParameters.queryStringParameters' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal to 512, Member must satisfy regular expression pattern: " + `[^\x00-\x1F\x7F]+]`},
+		{"blank path parameter", `{"Id":"t",` + q + `,"HttpParameters":{"PathParameterValues":["a"," "]}}`,
+			"ValidationException", v1 + `Value '[a,  ]' at 'targets.1.member.httpParameters.pathParameterValues' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy regular expression pattern: ^(?!\s*$).+]`},
+		{"message group id", `{"Id":"t",` + q + `,"SqsParameters":{"MessageGroupId":"` + strings.Repeat("g", 101) + `"}}`,
+			"ValidationException", v1 + "Value '" + strings.Repeat("g", 101) + "' at 'targets.1.member.sqsParameters.messageGroupId' failed to satisfy constraint: Member must have length less than or equal to 100"},
+		{"fifo queue without sqs parameters", `{"Id":"f","Arn":"arn:aws:sqs:us-east-1:123456789012:q.fifo"}`,
+			"ValidationException", "Parameter(s) SqsParameters must be specified for target: f."},
+		{"pipeline without role", `{"Id":"p","Arn":"arn:aws:codepipeline:us-east-1:123456789012:MyPipeline"}`,
+			"ValidationException", "RoleArn is required for target arn:aws:codepipeline:us-east-1:123456789012:MyPipeline."},
+		{"state machine without role", `{"Id":"p","Arn":"arn:aws:states:us-east-1:123456789012:stateMachine:Workflow"}`,
+			"ValidationException", "RoleArn is required for target arn:aws:states:us-east-1:123456789012:stateMachine:Workflow."},
+		{"ecs", `{"Id":"e",` + ecs + `,"EcsParameters":{"TaskCount":0,"LaunchType":"BAD"}}`,
+			"ValidationException", "3 validation errors detected: Value null at 'targets.1.member.ecsParameters.taskDefinitionArn' failed to satisfy constraint: Member must not be null; Value '0' at 'targets.1.member.ecsParameters.taskCount' failed to satisfy constraint: Member must have value greater than or equal to 1; Value 'BAD' at 'targets.1.member.ecsParameters.launchType' failed to satisfy constraint: Member must satisfy enum value set: [EC2, FARGATE, EXTERNAL]"},
+		{"ecs unknown member", `{"Id":"e",` + ecs + `,"EcsParameters":{"TaskDefinitionArn":"arn:x","Cpu":1}}`,
+			"SerializationException", `Unrecognized field "Cpu": it is not part of this operation's request.`},
+		{"batch", `{"Id":"b","Arn":"arn:aws:batch:us-east-1:123456789012:job-queue/q",` + role + `,"BatchParameters":{"JobDefinition":"d"}}`,
+			"ValidationException", v1 + "Value null at 'targets.1.member.batchParameters.jobName' failed to satisfy constraint: Member must not be null"},
+		{"run command", `{"Id":"c","Arn":"arn:aws:ssm:us-east-1:123456789012:document/AWS-RunShellScript",` + role + `,"RunCommandParameters":{"RunCommandTargets":[{"Key":"tag:Env","Values":[]}]}}`,
+			"ValidationException", v1 + "Value '[]' at 'targets.1.member.runCommandParameters.runCommandTargets.1.member.values' failed to satisfy constraint: Member must have length greater than or equal to 1"},
+		{"redshift", `{"Id":"d","Arn":"arn:aws:redshift:us-east-1:123456789012:cluster:c",` + role + `,"RedshiftDataParameters":{"Sql":"select 1"}}`,
+			"ValidationException", v1 + "Value null at 'targets.1.member.redshiftDataParameters.database' failed to satisfy constraint: Member must not be null"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := s.call(t, "POST", "/", "AWSEvents.PutTargets", `{"Rule":"r","Targets":[`+tc.target+`]}`, testKeyID, testSecret, time.Now())
+			if got.status != 400 || got.Type != tc.code || got.Message != tc.message {
+				t.Errorf("got %d %s %q\nwant 400 %s %q", got.status, got.Type, got.Message, tc.code, tc.message)
+			}
+		})
+	}
+	if l := must(c.ListTargetsByRule(ctx, &eb.ListTargetsByRuleInput{Rule: aws.String("r")})); len(l.Targets) != 0 {
+		t.Fatalf("refused requests stored %d targets", len(l.Targets))
+	}
+	for _, target := range []string{
+		`{"Id":"f","Arn":"arn:aws:sqs:us-east-1:123456789012:q.fifo","SqsParameters":{"MessageGroupId":"g"}}`,
+		`{"Id":"p","Arn":"arn:aws:codepipeline:us-east-1:123456789012:MyPipeline",` + role + `}`,
+		`{"Id":"e",` + ecs + `,"EcsParameters":{"TaskDefinitionArn":"arn:aws:ecs:us-east-1:123456789012:task-definition/t:1","TaskCount":2,"LaunchType":"FARGATE","NetworkConfiguration":{"awsvpcConfiguration":{"Subnets":["s-1"],"AssignPublicIp":"ENABLED"}}}}`,
+		`{"Id":"h",` + q + `,"HttpParameters":{"PathParameterValues":["a"],"HeaderParameters":{"X-Env":"$.detail.env"},"QueryStringParameters":{"q":"v w"}}}`,
+	} {
+		if got := s.call(t, "POST", "/", "AWSEvents.PutTargets", `{"Rule":"r","Targets":[`+target+`]}`, testKeyID, testSecret, time.Now()); got.status != 200 {
+			t.Errorf("%s: %d %s %q", target, got.status, got.Type, got.Message)
+		}
+	}
+	if l := must(c.ListTargetsByRule(ctx, &eb.ListTargetsByRuleInput{Rule: aws.String("r")})); len(l.Targets) != 4 {
+		t.Fatalf("stored %d targets, want 4", len(l.Targets))
 	}
 }
 

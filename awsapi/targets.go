@@ -30,8 +30,13 @@ type PutTargetsInput struct {
 	absent []absentMembers
 }
 
-// absentMembers are the required members of a target a request left out.
-type absentMembers struct{ id, arn, inputTemplate bool }
+// absentMembers are the required members of a target a request left out,
+// and the order of the keys of its maps in the request (which AWS's
+// messages show in the order of a Java HashMap built from them).
+type absentMembers struct {
+	id, arn, inputTemplate              bool
+	pathsOrder, headerOrder, queryOrder []string
+}
 
 // putTargetsOp is op for PutTargets: it also notes which required members
 // of each target the body left out.
@@ -46,14 +51,23 @@ func putTargetsOp(fn func(context.Context, *PutTargetsInput) (*TargetsOutput, er
 		var seen struct {
 			Targets []struct {
 				Id, Arn          json.RawMessage
-				InputTransformer *struct{ InputTemplate json.RawMessage }
+				InputTransformer *struct{ InputTemplate, InputPathsMap json.RawMessage }
+				HttpParameters   *struct{ HeaderParameters, QueryStringParameters json.RawMessage }
 			}
 		}
 		if json.Unmarshal(body, &seen) == nil && len(seen.Targets) == len(in.Targets) {
 			in.absent = make([]absentMembers, len(in.Targets))
 			for i, t := range seen.Targets {
-				in.absent[i] = absentMembers{id: isAbsent(t.Id), arn: isAbsent(t.Arn),
-					inputTemplate: t.InputTransformer != nil && isAbsent(t.InputTransformer.InputTemplate)}
+				a := absentMembers{id: isAbsent(t.Id), arn: isAbsent(t.Arn)}
+				if it := t.InputTransformer; it != nil {
+					a.inputTemplate = isAbsent(it.InputTemplate)
+					a.pathsOrder = objectKeys(it.InputPathsMap)
+				}
+				if hp := t.HttpParameters; hp != nil {
+					a.headerOrder = objectKeys(hp.HeaderParameters)
+					a.queryOrder = objectKeys(hp.QueryStringParameters)
+				}
+				in.absent[i] = a
 			}
 		}
 		return fn(ctx, in)
@@ -76,7 +90,7 @@ type TargetsOutput struct {
 	FailedEntries    []FailedEntry
 }
 
-func checkTarget(v *violations, t *tb.Target, i int, absent absentMembers) {
+func checkTarget(v *violations, t *tb.Target, i int, absent absentMembers, kinds *kindParams) {
 	p := fmt.Sprintf("targets.%d.member.", i+1)
 	v.str(presentOrNil(&t.Id, absent.id), p+"id", true, 1, 64, reTargetID)
 	v.str(presentOrNil(&t.Arn, absent.arn), p+"arn", true, 1, 1600, nil)
@@ -86,19 +100,7 @@ func checkTarget(v *violations, t *tb.Target, i int, absent absentMembers) {
 	v.str(t.Input, p+"input", false, 0, 8192, nil)
 	v.str(t.InputPath, p+"inputPath", false, 0, 256, nil)
 	if it := t.InputTransformer; it != nil {
-		if len(it.InputPathsMap) > 100 {
-			v.add("'{...}'", p+"inputTransformer.inputPathsMap", "Member must have length less than or equal to 100")
-		}
-		keys := make([]string, 0, len(it.InputPathsMap))
-		for k := range it.InputPathsMap {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			v.str(&k, p+"inputTransformer.inputPathsMap.key", true, 1, 256, reInputPathsKey)
-			val := it.InputPathsMap[k]
-			v.str(&val, p+"inputTransformer.inputPathsMap.value", true, 0, 256, nil)
-		}
+		v.strMap(it.InputPathsMap, absent.pathsOrder, p+"inputTransformer.inputPathsMap", 100, pathsMapKeyShape, pathsMapValShape)
 		v.str(presentOrNil(&it.InputTemplate, absent.inputTemplate), p+"inputTransformer.inputTemplate", true, 1, 8192, nil)
 	}
 	if len(t.KinesisParameters) > 0 {
@@ -113,6 +115,17 @@ func checkTarget(v *violations, t *tb.Target, i int, absent absentMembers) {
 	}
 	if d := t.DeadLetterConfig; d != nil {
 		v.str(&d.Arn, p+"deadLetterConfig.arn", false, 1, 1600, nil)
+	}
+	if sp := t.SqsParameters; sp != nil {
+		v.str(&sp.MessageGroupId, p+"sqsParameters.messageGroupId", false, 0, 100, nil)
+	}
+	if hp := t.HttpParameters; hp != nil {
+		v.strList(hp.PathParameterValues, p+"httpParameters.pathParameterValues", 0, 0, pathParamShape)
+		v.strMap(hp.HeaderParameters, absent.headerOrder, p+"httpParameters.headerParameters", 0, headerKeyShape, headerValueShape)
+		v.strMap(hp.QueryStringParameters, absent.queryOrder, p+"httpParameters.queryStringParameters", 0, queryKeyShape, queryValueShape)
+	}
+	if kinds != nil {
+		kinds.check(v, p)
 	}
 }
 
@@ -179,6 +192,12 @@ func checkTargetMeaning(t *tb.Target) error {
 	if !strings.HasPrefix(t.Arn, "arn:") || strings.Count(t.Arn, ":") < 5 {
 		return tb.Errorf(tb.CodeValidation, "Parameter %s is not valid. Reason: Provided Arn is not in correct format.", t.Arn)
 	}
+	if isFIFOQueueARN(t.Arn) && t.SqsParameters == nil {
+		return tb.Errorf(tb.CodeValidation, "Parameter(s) SqsParameters must be specified for target: %s.", t.Id)
+	}
+	if needsRole(t) {
+		return tb.Errorf(tb.CodeValidation, "RoleArn is required for target %s.", t.Arn)
+	}
 	// The input settings are checked by the code that applies them, so
 	// that what PutTargets accepts is what delivery can do.
 	spec := transform.Spec{Input: t.Input, InputPath: t.InputPath}
@@ -208,17 +227,23 @@ func (eb *EventBridge) PutTargets(ctx context.Context, in *PutTargetsInput) (*Ta
 	case len(in.Targets) > 100:
 		v.add("'[...]'", "targets", "Member must have length less than or equal to 100")
 	}
+	kinds := make([]*kindParams, len(in.Targets))
 	for i := range in.Targets {
 		if err := readTargetParams(&in.Targets[i]); err != nil {
 			return nil, err
 		}
+		k, err := readKindParams(&in.Targets[i])
+		if err != nil {
+			return nil, err
+		}
+		kinds[i] = k
 	}
 	for i := range in.Targets {
 		var absent absentMembers
 		if i < len(in.absent) {
 			absent = in.absent[i]
 		}
-		checkTarget(&v, &in.Targets[i], i, absent)
+		checkTarget(&v, &in.Targets[i], i, absent, kinds[i])
 	}
 	if err := v.err(); err != nil {
 		return nil, err

@@ -87,13 +87,16 @@ var (
 	reBusName       = modelPattern(`[/\.\-_A-Za-z0-9]+`)
 	reBusNameOrArn  = modelPattern(`(arn:aws[\w-]*:events:[a-z]+-[a-z]+-[\w-]+:[0-9]{12}:event-bus\/)?[/\.\-_A-Za-z0-9]+`)
 	reNonPartnerBus = modelPattern(`[\.\-_A-Za-z0-9]+`)
-	reKmsKeyID      = modelPattern(`[a-zA-Z0-9_\-/:]*`)
-	reTargetID      = modelPattern(`[\.\-_A-Za-z0-9]+`)
-	reStatementID   = modelPattern(`[a-zA-Z0-9-_]+`)
-	rePrincipal     = modelPattern(`(\d{12}|\*)`)
-	reAction        = modelPattern(`events:[a-zA-Z]+`)
-	reEventSource   = modelPattern(`aws\.partner(/[\.\-_A-Za-z0-9]+){2,}`)
-	reInputPathsKey = modelPattern(`[A-Za-z0-9\_\-]+`)
+	// PutEvents entries name their bus by a name without '/' or an ARN.
+	reNonPartnerBusOrArn = modelPattern(`(arn:aws[\w-]*:events:[a-z]+-[a-z]+-[\w-]+:[0-9]{12}:event-bus\/)?[\.\-_A-Za-z0-9]+`)
+	reEndpointID         = modelPattern(`^[A-Za-z0-9\-]+[\.][A-Za-z0-9\-]+$`)
+	reKmsKeyID           = modelPattern(`[a-zA-Z0-9_\-/:]*`)
+	reTargetID           = modelPattern(`[\.\-_A-Za-z0-9]+`)
+	reStatementID        = modelPattern(`[a-zA-Z0-9-_]+`)
+	rePrincipal          = modelPattern(`(\d{12}|\*)`)
+	reAction             = modelPattern(`events:[a-zA-Z]+`)
+	reEventSource        = modelPattern(`aws\.partner(/[\.\-_A-Za-z0-9]+){2,}`)
+	reInputPathsKey      = modelPattern(`[A-Za-z0-9\_\-]+`)
 )
 
 func itoa(i int) string { return strconv.Itoa(i) }
