@@ -45,10 +45,11 @@ const (
 	CodeNoResource     = "NO_RESOURCE"
 	CodeThrottling     = "THROTTLING"
 	CodeTimeout        = "TIMEOUT"
-	CodeClientError    = "SDK_CLIENT_ERROR"  // the request could not be sent or was refused as malformed
-	CodeTargetError    = "TARGET_ERROR"      // the target answered with a failure
-	CodeInvalidPayload = "INVALID_PARAMETER" // the payload or settings cannot be delivered as they are
-	CodeInternal       = "INTERNAL_ERROR"    // a failure of trailbridge itself
+	CodeClientError    = "SDK_CLIENT_ERROR"   // the request could not be built or sent
+	CodeConnection     = "CONNECTION_FAILURE" // the target could not be reached, or the connection broke
+	CodeTargetError    = "ERROR_FROM_TARGET"  // the target answered with a failure
+	CodeInvalidPayload = "INVALID_PARAMETER"  // the payload or settings cannot be delivered as they are
+	CodeInternal       = "INTERNAL_ERROR"     // a failure of trailbridge itself
 )
 
 // Error is a failed attempt: what went wrong, and whether another attempt

@@ -246,15 +246,30 @@ func (t *destTarget) Invoke(ctx context.Context, inv *target.Invocation) error {
 		}
 	}
 	status, err := k.send(ctx, d, req, tok)
+	if tok == nil || status != http.StatusUnauthorized && status != http.StatusProxyAuthRequired {
+		return err
+	}
+	// EventBridge refreshes OAuth tokens on 401 and 407, and does not retry
+	// 4xx answers: the call is made again at once with the new token, and
+	// a second refusal is final (the credentials or grants are wrong, and
+	// retrying for a day would only hammer the authorization server).
+	if err := k.refresh(ctx, c, tok); err != nil {
+		return err
+	}
+	if tok, err = k.token(ctx, c); err != nil {
+		return err
+	}
+	if req, err = buildRequest(d, inv); err != nil {
+		return err
+	}
+	if err := k.bucket(d).wait(ctx); err != nil {
+		return &target.Error{Code: target.CodeThrottling, Retryable: true, Err: err,
+			Message: fmt.Sprintf("waiting for the rate limit of API destination %s (%d per second)", d.Name, rateOf(d))}
+	}
+	status, err = k.send(ctx, d, req, tok)
 	var te *target.Error
-	if tok != nil && (status == http.StatusUnauthorized || status == http.StatusProxyAuthRequired) && errors.As(err, &te) {
-		// EventBridge refreshes OAuth tokens on 401 and 407. Refresh now,
-		// once, and let the engine retry with the new token.
-		if rerr := k.refresh(ctx, c, tok); rerr != nil {
-			return rerr
-		}
-		te.Retryable = true
-		te.Message += "; the OAuth token was refreshed for the next attempt"
+	if (status == http.StatusUnauthorized || status == http.StatusProxyAuthRequired) && errors.As(err, &te) {
+		te.Message += " (again, with a refreshed OAuth token)"
 	}
 	return err
 }

@@ -1,6 +1,7 @@
 package apidest
 
 import (
+	"compress/gzip"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -125,9 +126,10 @@ func TestRequestCarriesPayloadAndEventBridgeHeaders(t *testing.T) {
 	}
 	got := srv.requests()[0]
 	for h, want := range map[string]string{
-		"Content-Type": "application/json; charset=utf-8",
-		"Range":        "bytes=0-1048575",
-		"User-Agent":   "Amazon/EventBridge/ApiDestinations",
+		"Content-Type":    "application/json; charset=utf-8",
+		"Range":           "bytes=0-1048575",
+		"User-Agent":      "Amazon/EventBridge/ApiDestinations",
+		"Accept-Encoding": "gzip,deflate",
 	} {
 		if got.header.Get(h) != want {
 			t.Errorf("%s = %q, want %q", h, got.header.Get(h), want)
@@ -135,6 +137,23 @@ func TestRequestCarriesPayloadAndEventBridgeHeaders(t *testing.T) {
 	}
 	if got.method != "PUT" || got.path != "/hook" || got.body != `{"a":1}` {
 		t.Errorf("request = %s %s %q", got.method, got.path, got.body)
+	}
+}
+
+// TestCompressedRefusal checks that a failed answer compressed as the
+// request's Accept-Encoding allows is quoted as text in the error.
+func TestCompressedRefusal(t *testing.T) {
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Encoding", "gzip")
+		w.WriteHeader(http.StatusBadRequest)
+		zw := gzip.NewWriter(w)
+		fmt.Fprint(zw, `{"message":"field x is required"}`)
+		zw.Close()
+	})
+	_, _, tg := setup(t, srv.URL+"/hook", "POST", basicConn())
+	e := asTargetError(t, tg.Invoke(t.Context(), invocation(`{}`, nil)))
+	if e.Retryable || !strings.Contains(e.Message, "field x is required") {
+		t.Errorf("error = %+v, want the answer's text, not retried", e)
 	}
 }
 
@@ -383,8 +402,8 @@ func TestUnreachableEndpoint(t *testing.T) {
 	c.Invocation.Query = []Param{{Key: "token", Value: "q-s3cret", Secret: true}}
 	_, _, tg := setup(t, addr+"/x", "POST", c)
 	e := asTargetError(t, tg.Invoke(t.Context(), invocation(`{}`, nil)))
-	if e.Code != target.CodeClientError || !e.Retryable {
-		t.Errorf("error = %+v, want a retryable SDK_CLIENT_ERROR", e)
+	if e.Code != target.CodeConnection || !e.Retryable {
+		t.Errorf("error = %+v, want a retryable CONNECTION_FAILURE", e)
 	}
 	if strings.Contains(e.Error(), "q-s3cret") {
 		t.Errorf("error shows a secret query parameter: %v", e)
@@ -448,26 +467,38 @@ func TestOAuthToken(t *testing.T) {
 		t.Errorf("authorization reports = %q, want %q", r.reports, want)
 	}
 
-	t.Run("a 401 refreshes the token once and asks for a retry", func(t *testing.T) {
+	t.Run("a 401 refreshes the token and calls again at once", func(t *testing.T) {
 		mu.Lock()
 		reject = 1
 		mu.Unlock()
-		e := asTargetError(t, tg.Invoke(t.Context(), invocation(`{}`, nil)))
-		if !e.Retryable || !strings.Contains(e.Message, "401") {
-			t.Errorf("error = %+v, want a retryable 401", e)
-		}
-		if strings.Contains(e.Error(), "tok-1") || strings.Contains(e.Error(), "client-s3cret") {
-			t.Errorf("error shows a secret: %v", e)
+		before := len(api.requests())
+		if err := tg.Invoke(t.Context(), invocation(`{}`, nil)); err != nil {
+			t.Fatalf("Invoke after one 401: %v", err)
 		}
 		if n := len(tokens.requests()); n != 2 {
 			t.Errorf("%d token requests, want 2", n)
 		}
-		if err := tg.Invoke(t.Context(), invocation(`{}`, nil)); err != nil {
-			t.Fatal(err)
-		}
 		reqs := api.requests()
+		if len(reqs) != before+2 {
+			t.Fatalf("%d calls, want 2 (refused, then with the new token)", len(reqs)-before)
+		}
 		if got := reqs[len(reqs)-1].header.Get("Authorization"); got != "Bearer tok-2" {
-			t.Errorf("retry used %q, want the new token", got)
+			t.Errorf("second call used %q, want the new token", got)
+		}
+	})
+	t.Run("a second 401 is final", func(t *testing.T) {
+		mu.Lock()
+		reject = 2
+		mu.Unlock()
+		e := asTargetError(t, tg.Invoke(t.Context(), invocation(`{}`, nil)))
+		if e.Retryable || e.Code != target.CodeTargetError || !strings.Contains(e.Message, "401") || !strings.Contains(e.Message, "refreshed") {
+			t.Errorf("error = %+v, want a final ERROR_FROM_TARGET 401", e)
+		}
+		if strings.Contains(e.Error(), "tok-") || strings.Contains(e.Error(), "client-s3cret") {
+			t.Errorf("error shows a secret: %v", e)
+		}
+		if n := len(tokens.requests()); n != 3 {
+			t.Errorf("%d token requests, want 3", n)
 		}
 	})
 }

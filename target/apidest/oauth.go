@@ -147,8 +147,12 @@ func (k *Kind) fetch(ctx context.Context, c *Connection) (*token, error) {
 	if err != nil {
 		return nil, target.Fail(target.CodeInvalidPayload, "request to %s: %s", what, scrub(err.Error(), secrets))
 	}
-	for _, h := range fixedHeaders[1:] { // no JSON Content-Type: the body is a form
-		req.Header.Set(h[0], h[1])
+	for _, h := range fixedHeaders {
+		// No JSON Content-Type (the body is a form), and Go's client asks
+		// for and undoes compression itself.
+		if h[0] != "Content-Type" && h[0] != "Accept-Encoding" {
+			req.Header.Set(h[0], h[1])
+		}
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")

@@ -2,6 +2,8 @@ package apidest
 
 import (
 	"bytes"
+	"compress/gzip"
+	"compress/zlib"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -27,6 +29,7 @@ var fixedHeaders = [][2]string{
 	{"Content-Type", "application/json; charset=utf-8"},
 	{"Range", "bytes=0-1048575"},
 	{"User-Agent", "Amazon/EventBridge/ApiDestinations"},
+	{"Accept-Encoding", "gzip,deflate"},
 }
 
 // excerptBytes is how much of a failed answer's body an error quotes.
@@ -350,7 +353,7 @@ func (k *Kind) send(ctx context.Context, d *Destination, p *prepared, tok *token
 // else is.
 func classify(resp *http.Response, what string, secrets []string) *target.Error {
 	msg := fmt.Sprintf("%s answered %d %s", what, resp.StatusCode, http.StatusText(resp.StatusCode))
-	if ex := excerpt(resp.Body, secrets); ex != "" {
+	if ex := excerpt(decoded(resp), secrets); ex != "" {
 		msg += ": " + ex
 	}
 	e := &target.Error{Code: target.CodeTargetError, Message: msg}
@@ -398,13 +401,33 @@ func excerpt(r io.Reader, secrets []string) string {
 	return s
 }
 
+// decoded is resp's body as sent before any Content-Encoding the server
+// applied: EventBridge's Accept-Encoding asks for gzip or deflate, which
+// Go's client then leaves to the caller.
+func decoded(resp *http.Response) io.Reader {
+	var r io.Reader
+	var err error
+	switch strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding"))) {
+	case "gzip":
+		r, err = gzip.NewReader(resp.Body)
+	case "deflate":
+		r, err = zlib.NewReader(resp.Body)
+	default:
+		return resp.Body
+	}
+	if err != nil {
+		return strings.NewReader("")
+	}
+	return r
+}
+
 func drain(body io.ReadCloser) {
 	io.Copy(io.Discard, io.LimitReader(body, 1<<20)) // lets the connection be reused
 	body.Close()
 }
 
 // transportError classifies a request that got no answer: a timeout
-// (CodeTimeout) or another network failure (CodeClientError), both
+// (CodeTimeout) or another network failure (CodeConnection), both
 // retryable. The URL is shown without its query string, which may hold
 // secret parameters.
 func transportError(ctx context.Context, what, method, rawURL string, err error, secrets []string) *target.Error {
@@ -423,7 +446,7 @@ func transportError(ctx context.Context, what, method, rawURL string, err error,
 		return &target.Error{Code: target.CodeInternal, Retryable: true, Err: ctx.Err(),
 			Message: fmt.Sprintf("%s: the attempt was cancelled (%s)", what, where)}
 	}
-	return &target.Error{Code: target.CodeClientError, Retryable: true, Err: errors.New(scrub(cause.Error(), secrets)),
+	return &target.Error{Code: target.CodeConnection, Retryable: true, Err: errors.New(scrub(cause.Error(), secrets)),
 		Message: fmt.Sprintf("%s could not be reached (%s)", what, where)}
 }
 

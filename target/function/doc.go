@@ -6,7 +6,7 @@
 // A function is either a command or a URL.
 //
 // A command is run once per attempt with the payload on its standard input.
-// Exit status 0 is success; any other status is a retryable TARGET_ERROR
+// Exit status 0 is success; any other status is a retryable ERROR_FROM_TARGET
 // whose message carries the status and the last lines of standard error; a
 // program that cannot be found or run is NO_RESOURCE, not retried. The
 // command starts in a process group of its own: when the attempt times out

@@ -40,7 +40,7 @@ func (f *function) post(ctx context.Context, inv *target.Invocation) error {
 		if ctx.Err() != nil {
 			return ctxError(ctx.Err(), "while function %s was answering (its timeout is %v)", f.spec.Name, f.spec.Timeout)
 		}
-		return &target.Error{Code: target.CodeClientError, Message: fmt.Sprintf("function %s: the request failed", f.spec.Name), Retryable: true, Err: err}
+		return &target.Error{Code: target.CodeConnection, Message: fmt.Sprintf("function %s: the request failed", f.spec.Name), Retryable: true, Err: err}
 	}
 	defer resp.Body.Close()
 	head, _ := io.ReadAll(io.LimitReader(resp.Body, answerInError))

@@ -244,8 +244,8 @@ func TestURLUnreachable(t *testing.T) {
 	srv.Close()
 	err := invoke(t, function.Spec{URL: url}, `{}`)
 	var e *target.Error
-	if !errors.As(err, &e) || e.Code != target.CodeClientError || !e.Retryable {
-		t.Fatalf("Invoke error = %v, want a retryable %s", err, target.CodeClientError)
+	if !errors.As(err, &e) || e.Code != target.CodeConnection || !e.Retryable {
+		t.Fatalf("Invoke error = %v, want a retryable %s", err, target.CodeConnection)
 	}
 }
 
