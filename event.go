@@ -156,6 +156,11 @@ type Accepted struct {
 	// Trace is the PutEvents entry's TraceHeader (X-Ray), which targets
 	// pass on (X-Amzn-Trace-Id); empty when none was given.
 	Trace string
+	// From is the bus a rule's bus target sent the event from; empty for
+	// an event put on its bus directly. EventBridge routes an event that
+	// came from another bus to targets of every other kind, never on to a
+	// bus again.
+	From string
 }
 
 // Delivery is one accepted event owed to one target of one rule.
@@ -166,4 +171,5 @@ type Delivery struct {
 	Event    []byte // the envelope's JSON
 	Ingested time.Time
 	Trace    string // the event's TraceHeader, if any (see Accepted)
+	From     string // the bus the event came from, if any (see Accepted)
 }

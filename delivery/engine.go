@@ -374,7 +374,7 @@ func (e *Engine) deliver(ctx context.Context, k Key, p *prepared, d trailbridge.
 		ictx, cancel := context.WithTimeout(ctx, maxInvocation)
 		err := tgt.Invoke(ictx, &target.Invocation{
 			Payload: payload, Event: d.Event, Target: p.target, Rule: k.Rule, Bus: k.Bus,
-			RuleArn: p.ruleArn, Attempt: attempt, Ingested: d.Ingested, TraceHeader: d.Trace,
+			RuleArn: p.ruleArn, Attempt: attempt, Ingested: d.Ingested, TraceHeader: d.Trace, FromBus: d.From,
 		})
 		cancel()
 		if err == nil {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/trailbridge/trailbridge"
 )
 
@@ -144,5 +145,65 @@ func BenchmarkCommitLatency(b *testing.B) {
 			b.ReportMetric(at(0.99), "p99-ms")
 			b.ReportMetric(at(0.999), "p99.9-ms")
 		})
+	}
+}
+
+// BenchmarkPublishDeliveries measures what storing one routed batch's
+// deliveries costs, by how many targets it reaches (ten 350-byte events
+// each), with every write synced: as PublishDeliveries writes them (one by
+// one up to maxPlainDeliveries messages, else as an atomic batch), and
+// always one by one or always as an atomic batch for comparison. A message
+// written alone costs one sync; an atomic batch costs a fixed amount for
+// the store JetStream stages it in (a folder with synced metadata, created
+// and removed per batch) and then a little per message, and one sync.
+//
+//	go test -run '^$' -bench PublishDeliveries -benchtime 300x ./natsjs
+func BenchmarkPublishDeliveries(b *testing.B) {
+	for _, how := range []string{"chosen", "each", "atomic"} {
+		for _, targets := range []int{1, 6, 7, 20, 80} {
+			if how != "chosen" && targets == 1 {
+				continue
+			}
+			b.Run(fmt.Sprintf("%s/targets=%d", how, targets), func(b *testing.B) {
+				e, err := Open(b.Context(), Options{DataDir: b.TempDir()})
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer e.Close()
+				var ds []trailbridge.Delivery
+				for t := range targets {
+					for range 10 {
+						ds = append(ds, trailbridge.Delivery{Bus: "default", Rule: fmt.Sprintf("rule-%02d", t), Target: "t",
+							Event: make([]byte, 350), Ingested: time.Now()})
+					}
+				}
+				msgs := func() []*nats.Msg {
+					var out []*nats.Msg
+					for t := range targets {
+						data := []byte{deliveryVersion}
+						for _, d := range ds[t*10 : t*10+10] {
+							data = appendDelivery(data, d)
+						}
+						out = append(out, &nats.Msg{Subject: DeliverySubject("default", fmt.Sprintf("rule-%02d", t), "t"), Data: data})
+					}
+					return out
+				}
+				b.ResetTimer()
+				for range b.N {
+					switch how {
+					case "chosen":
+						err = e.PublishDeliveries(b.Context(), ds)
+					case "each":
+						err = e.publishEach(b.Context(), msgs())
+					case "atomic":
+						err = e.publishBatch(b.Context(), msgs())
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/batch")
+			})
+		}
 	}
 }

@@ -11,12 +11,13 @@ import (
 
 // groupVersion starts every events message, so that the format can change
 // without misreading messages written by an older version. Version 1 had
-// no trace header; it is still read.
-const groupVersion = 2
+// no trace header, version 2 no sending bus; both are still read.
+const groupVersion = 3
 
 // appendGroup encodes accepted events as one message body: version, then
-// per event the uvarint-prefixed bus, rule and trace header, a varint
-// ingestion time in Unix microseconds, and the uvarint-prefixed JSON.
+// per event the uvarint-prefixed bus, rule, trace header and sending bus, a
+// varint ingestion time in Unix microseconds, and the uvarint-prefixed
+// JSON.
 func appendGroup(b []byte, evs []trailbridge.Accepted) []byte {
 	b = append(b, groupVersion)
 	for _, ev := range evs {
@@ -33,6 +34,8 @@ func appendEvent(b []byte, ev trailbridge.Accepted) []byte {
 	b = append(b, ev.Rule...)
 	b = binary.AppendUvarint(b, uint64(len(ev.Trace)))
 	b = append(b, ev.Trace...)
+	b = binary.AppendUvarint(b, uint64(len(ev.From)))
+	b = append(b, ev.From...)
 	b = binary.AppendVarint(b, ev.Ingested.UnixMicro())
 	b = binary.AppendUvarint(b, uint64(len(ev.Event)))
 	return append(b, ev.Event...)
@@ -40,23 +43,25 @@ func appendEvent(b []byte, ev trailbridge.Accepted) []byte {
 
 // groupSize is the encoded size of one event, within a few bytes.
 func groupSize(ev trailbridge.Accepted) int {
-	return len(ev.Bus) + len(ev.Rule) + len(ev.Trace) + len(ev.Event) + 5*binary.MaxVarintLen64
+	return len(ev.Bus) + len(ev.Rule) + len(ev.Trace) + len(ev.From) + len(ev.Event) + 6*binary.MaxVarintLen64
 }
 
 var errBadGroup = errors.New("malformed events message")
 
 // deliveryVersion starts every delivery message. Version 1 had no trace
-// header; it is still read.
-const deliveryVersion = 2
+// header, version 2 no sending bus; both are still read.
+const deliveryVersion = 3
 
 // appendDelivery appends one delivery's event to a delivery message begun
 // with deliveryVersion: a varint ingestion time in Unix microseconds, the
-// uvarint-prefixed trace header and the uvarint-prefixed JSON. Bus, rule
-// and target are in the subject.
+// uvarint-prefixed trace header, sending bus and JSON. Bus, rule and
+// target are in the subject.
 func appendDelivery(b []byte, d trailbridge.Delivery) []byte {
 	b = binary.AppendVarint(b, d.Ingested.UnixMicro())
 	b = binary.AppendUvarint(b, uint64(len(d.Trace)))
 	b = append(b, d.Trace...)
+	b = binary.AppendUvarint(b, uint64(len(d.From)))
+	b = append(b, d.From...)
 	b = binary.AppendUvarint(b, uint64(len(d.Event)))
 	return append(b, d.Event...)
 }
@@ -66,10 +71,10 @@ var errBadDelivery = errors.New("malformed delivery message")
 // readDeliveries decodes a delivery message into copies of proto, one per
 // event.
 func readDeliveries(proto trailbridge.Delivery, b []byte) ([]trailbridge.Delivery, error) {
-	if len(b) == 0 || b[0] != 1 && b[0] != deliveryVersion {
+	if len(b) == 0 || b[0] < 1 || b[0] > deliveryVersion {
 		return nil, errBadDelivery
 	}
-	traced := b[0] >= 2
+	traced, sent := b[0] >= 2, b[0] >= 3
 	b = b[1:]
 	var out []trailbridge.Delivery
 	for len(b) > 0 {
@@ -78,10 +83,15 @@ func readDeliveries(proto trailbridge.Delivery, b []byte) ([]trailbridge.Deliver
 			return nil, errBadDelivery
 		}
 		rest := b[n:]
-		var trace []byte
+		var trace, from []byte
 		ok := true
 		if traced {
 			if trace, rest, ok = readBytes(rest); !ok {
+				return nil, errBadDelivery
+			}
+		}
+		if sent {
+			if from, rest, ok = readBytes(rest); !ok {
 				return nil, errBadDelivery
 			}
 		}
@@ -90,7 +100,7 @@ func readDeliveries(proto trailbridge.Delivery, b []byte) ([]trailbridge.Deliver
 			return nil, errBadDelivery
 		}
 		d := proto
-		d.Event, d.Ingested, d.Trace = ev, time.UnixMicro(us).UTC(), string(trace)
+		d.Event, d.Ingested, d.Trace, d.From = ev, time.UnixMicro(us).UTC(), string(trace), string(from)
 		out = append(out, d)
 		b = rest
 	}
@@ -103,10 +113,10 @@ func readDeliveries(proto trailbridge.Delivery, b []byte) ([]trailbridge.Deliver
 // readGroup decodes a message written by appendGroup. The events' byte
 // slices alias b.
 func readGroup(b []byte) ([]trailbridge.Accepted, error) {
-	if len(b) == 0 || b[0] != 1 && b[0] != groupVersion {
+	if len(b) == 0 || b[0] < 1 || b[0] > groupVersion {
 		return nil, errBadGroup
 	}
-	traced := b[0] >= 2
+	traced, sent := b[0] >= 2, b[0] >= 3
 	b = b[1:]
 	var out []trailbridge.Accepted
 	for len(b) > 0 {
@@ -118,9 +128,14 @@ func readGroup(b []byte) ([]trailbridge.Accepted, error) {
 		if !ok {
 			return nil, errBadGroup
 		}
-		var trace []byte
+		var trace, from []byte
 		if traced {
 			if trace, rest, ok = readBytes(rest); !ok {
+				return nil, errBadGroup
+			}
+		}
+		if sent {
+			if from, rest, ok = readBytes(rest); !ok {
 				return nil, errBadGroup
 			}
 		}
@@ -132,7 +147,7 @@ func readGroup(b []byte) ([]trailbridge.Accepted, error) {
 		if !ok {
 			return nil, errBadGroup
 		}
-		out = append(out, trailbridge.Accepted{Bus: string(bus), Rule: string(rule), Event: ev, Ingested: time.UnixMicro(us).UTC(), Trace: string(trace)})
+		out = append(out, trailbridge.Accepted{Bus: string(bus), Rule: string(rule), Event: ev, Ingested: time.UnixMicro(us).UTC(), Trace: string(trace), From: string(from)})
 		b = rest
 	}
 	return out, nil

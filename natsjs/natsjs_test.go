@@ -46,15 +46,22 @@ func TestGroupRoundTrip(t *testing.T) {
 	now := time.UnixMicro(1700000000123456).UTC()
 	in := []trailbridge.Accepted{
 		{Bus: "default", Event: []byte(`{"a":1}`), Ingested: now},
-		{Bus: "b.us", Event: []byte(`{}`), Ingested: now.Add(time.Second), Rule: "tick", Trace: "Root=1-5759e988-bd862e3fe1be46a994272793"},
+		{Bus: "b.us", Event: []byte(`{}`), Ingested: now.Add(time.Second), Rule: "tick", Trace: "Root=1-5759e988-bd862e3fe1be46a994272793", From: "orders"},
 	}
 	out, err := readGroup(appendGroup(nil, in))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(out) != 2 || out[1].Bus != "b.us" || out[1].Rule != "tick" || out[0].Rule != "" || string(out[0].Event) != `{"a":1}` || !out[1].Ingested.Equal(now.Add(time.Second)) ||
-		out[0].Trace != "" || out[1].Trace != in[1].Trace {
+		out[0].Trace != "" || out[1].Trace != in[1].Trace || out[0].From != "" || out[1].From != "orders" {
 		t.Errorf("round trip = %+v", out)
+	}
+	// Version 2, before events carried the bus they came from.
+	v2 := []byte{2, 1, 'b', 0, 3, 'T', '=', '1'}
+	v2 = binary.AppendVarint(v2, now.UnixMicro())
+	v2 = append(v2, 2, '{', '}')
+	if old, err := readGroup(v2); err != nil || len(old) != 1 || old[0].Trace != "T=1" || old[0].From != "" || string(old[0].Event) != "{}" {
+		t.Errorf("version 2 = %+v, %v", old, err)
 	}
 	// A message of version 1, written before events carried a trace
 	// header, is still read.
@@ -65,7 +72,7 @@ func TestGroupRoundTrip(t *testing.T) {
 	if err != nil || len(old) != 1 || old[0].Bus != "b" || old[0].Rule != "r" || string(old[0].Event) != "{}" || !old[0].Ingested.Equal(now) || old[0].Trace != "" {
 		t.Errorf("version 1 = %+v, %v", old, err)
 	}
-	for _, bad := range [][]byte{nil, {3}, {1, 5, 'a'}, {1, 1, 'a', 0, 0, 9, '{'}, {1, 1, 'a', 3, 'b'}, {2, 1, 'a', 0, 5, 'x'}} {
+	for _, bad := range [][]byte{nil, {4}, {0}, {1, 5, 'a'}, {1, 1, 'a', 0, 0, 9, '{'}, {1, 1, 'a', 3, 'b'}, {2, 1, 'a', 0, 5, 'x'}} {
 		if _, err := readGroup(bad); err == nil {
 			t.Errorf("readGroup(%v): no error", bad)
 		}
@@ -399,11 +406,19 @@ func TestPublishDeliveries(t *testing.T) {
 
 func TestDeliveriesVersions(t *testing.T) {
 	now := time.UnixMicro(1700000000123456).UTC()
-	b := appendDelivery([]byte{deliveryVersion}, trailbridge.Delivery{Event: []byte(`{"a":1}`), Ingested: now, Trace: "Root=1-abc"})
+	b := appendDelivery([]byte{deliveryVersion}, trailbridge.Delivery{Event: []byte(`{"a":1}`), Ingested: now, Trace: "Root=1-abc", From: "orders"})
 	b = appendDelivery(b, trailbridge.Delivery{Event: []byte(`{}`), Ingested: now})
 	ds, err := readDeliveries(trailbridge.Delivery{Target: "t"}, b)
-	if err != nil || len(ds) != 2 || ds[0].Trace != "Root=1-abc" || ds[1].Trace != "" || ds[0].Target != "t" || string(ds[1].Event) != "{}" || !ds[0].Ingested.Equal(now) {
+	if err != nil || len(ds) != 2 || ds[0].Trace != "Root=1-abc" || ds[1].Trace != "" || ds[0].Target != "t" || string(ds[1].Event) != "{}" || !ds[0].Ingested.Equal(now) ||
+		ds[0].From != "orders" || ds[1].From != "" {
 		t.Fatalf("round trip = %+v, %v", ds, err)
+	}
+	// Version 2, before deliveries carried the bus their event came from.
+	v2 := binary.AppendVarint([]byte{2}, now.UnixMicro())
+	v2 = append(v2, 1, 'T', 2, '{', '}')
+	ds, err = readDeliveries(trailbridge.Delivery{}, v2)
+	if err != nil || len(ds) != 1 || string(ds[0].Event) != "{}" || ds[0].Trace != "T" || ds[0].From != "" {
+		t.Fatalf("version 2 = %+v, %v", ds, err)
 	}
 	// Version 1, before deliveries carried a trace header.
 	v1 := binary.AppendVarint([]byte{1}, now.UnixMicro())
@@ -412,8 +427,8 @@ func TestDeliveriesVersions(t *testing.T) {
 	if err != nil || len(ds) != 1 || string(ds[0].Event) != "{}" || ds[0].Trace != "" || !ds[0].Ingested.Equal(now) {
 		t.Fatalf("version 1 = %+v, %v", ds, err)
 	}
-	if _, err := readDeliveries(trailbridge.Delivery{}, []byte{3, 0, 0}); err == nil {
-		t.Error("version 3 read")
+	if _, err := readDeliveries(trailbridge.Delivery{}, []byte{4, 0, 0}); err == nil {
+		t.Error("version 4 read")
 	}
 }
 

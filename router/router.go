@@ -184,7 +184,7 @@ func (r *Router) Route(ctx context.Context, evs []trailbridge.Accepted) error {
 		for _, ru := range rules {
 			r.obs.Triggered(ev.Bus, ru.Name)
 			for _, t := range ru.Targets {
-				ds = append(ds, trailbridge.Delivery{Bus: ev.Bus, Rule: ru.Name, Target: t.Id, Event: ev.Event, Ingested: ev.Ingested, Trace: ev.Trace})
+				ds = append(ds, trailbridge.Delivery{Bus: ev.Bus, Rule: ru.Name, Target: t.Id, Event: ev.Event, Ingested: ev.Ingested, Trace: ev.Trace, From: ev.From})
 			}
 		}
 	}
@@ -208,7 +208,7 @@ func (r *Router) scheduled(ds []trailbridge.Delivery, ev trailbridge.Accepted) [
 	}
 	r.obs.Triggered(ev.Bus, ru.Name)
 	for _, t := range ru.Targets {
-		ds = append(ds, trailbridge.Delivery{Bus: ev.Bus, Rule: ru.Name, Target: t.Id, Event: ev.Event, Ingested: ev.Ingested, Trace: ev.Trace})
+		ds = append(ds, trailbridge.Delivery{Bus: ev.Bus, Rule: ru.Name, Target: t.Id, Event: ev.Event, Ingested: ev.Ingested, Trace: ev.Trace, From: ev.From})
 	}
 	return ds
 }

@@ -179,6 +179,17 @@ func TestChanged(t *testing.T) {
 	if got := s.keys(); !slices.Equal(got, []string{"late/x/t"}) {
 		t.Fatalf("new bus: %v", got)
 	}
+	// An event another bus sent keeps its sender and trace header in its
+	// deliveries, for the bus target's one-hop rule and for X-Ray.
+	s.got = nil
+	sent := ev("late", orderEvent)
+	sent.From, sent.Trace = "default", "Root=1-abc"
+	if err := r.Route(t.Context(), []trailbridge.Accepted{sent}); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.got) != 1 || s.got[0].From != "default" || s.got[0].Trace != "Root=1-abc" {
+		t.Fatalf("delivery of a sent event = %+v", s.got)
+	}
 }
 
 type failSink struct{}

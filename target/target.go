@@ -29,6 +29,9 @@ type Invocation struct {
 	// TraceHeader is the event's X-Ray trace header from PutEvents, which
 	// HTTP targets send as X-Amzn-Trace-Id; empty when none was given.
 	TraceHeader string
+	// FromBus is the bus the event came to Bus from, through a rule's bus
+	// target; empty when it was put on Bus directly.
+	FromBus string
 }
 
 // Target delivers events to one destination. Implementations are safe for

@@ -377,6 +377,9 @@ Rules:
     Targets:
       - Id: log
         Arn: arn:aws:logs:us-east-1:123456789012:log-group:/trailbridge/audit
+      - Id: back
+        Arn: arn:aws:events:us-east-1:123456789012:event-bus/default
+        RetryPolicy: {MaximumRetryAttempts: 0}
 `)
 	a := startTestApp(t, o)
 	c := sdkClient(a.URL, "AKID", "secret")
@@ -417,6 +420,14 @@ Rules:
 	eventually(t, 5*time.Second, func() bool {
 		return counter(t, a, "trailbridge_Invocations", map[string]string{"bus": "audit", "rule": "keep", "target": "log"}) == 1
 	})
+	// The event came to audit from default: it is not sent on to a bus
+	// again (here back to default, where it would loop), as on AWS.
+	eventually(t, 5*time.Second, func() bool {
+		return counter(t, a, "trailbridge_FailedInvocations", map[string]string{"bus": "audit", "rule": "keep", "target": "back"}) == 1
+	})
+	if n := counter(t, a, "trailbridge_TriggeredRules", map[string]string{"bus": "default", "rule": "users"}); n != 1 {
+		t.Errorf("rule users triggered %v times, want once", n)
+	}
 }
 
 func equalJSONBytes(a, b []byte) bool {

@@ -33,22 +33,8 @@ type Buses interface {
 	Bus(name string) *trailbridge.Bus
 }
 
-// Defaults of the loop guard's Options.
-const (
-	DefaultMaxHops    = 5
-	DefaultLoopWindow = time.Hour
-	DefaultMaxTracked = 100_000
-)
-
 // Options tune a Kind; zero fields take the defaults.
 type Options struct {
-	// MaxHops is how many times one event may be put on one bus.
-	MaxHops int
-	// LoopWindow is how long a count lasts after the event's first hop
-	// to the bus.
-	LoopWindow time.Duration
-	// MaxTracked bounds the (event, bus) pairs counted.
-	MaxTracked int
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -60,21 +46,11 @@ type Kind struct {
 	buses  Buses
 	place  trailbridge.Place
 	now    func() time.Time
-	hops   *hops
 }
 
 // New returns the Kind that puts events on the buses of place through
 // events.
 func New(events Appender, buses Buses, place trailbridge.Place, opts Options) *Kind {
-	if opts.MaxHops <= 0 {
-		opts.MaxHops = DefaultMaxHops
-	}
-	if opts.LoopWindow <= 0 {
-		opts.LoopWindow = DefaultLoopWindow
-	}
-	if opts.MaxTracked <= 0 {
-		opts.MaxTracked = DefaultMaxTracked
-	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -83,7 +59,6 @@ func New(events Appender, buses Buses, place trailbridge.Place, opts Options) *K
 		buses:  buses,
 		place:  place,
 		now:    opts.Now,
-		hops:   newHops(opts.MaxHops, opts.LoopWindow, opts.MaxTracked),
 	}
 }
 
@@ -148,26 +123,21 @@ func (b *bus) Invoke(ctx context.Context, inv *target.Invocation) error {
 	if err != nil {
 		return &target.Error{Code: target.CodeInvalidPayload, Message: "the payload is not an event, and only events can be put on a bus", Err: err}
 	}
-	now := b.k.now()
-	key := b.name + "\x00" + ev.ID
-	if n, ok := b.k.hops.take(key, now); !ok {
+	if inv.FromBus != "" {
 		return target.Fail(target.CodeInvalidPayload,
-			"loop detected: event %s was already put on bus %s %d times within %v", ev.ID, b.name, n, b.k.hops.window)
+			"event %s came to bus %s from bus %s, and an event received from another bus is not routed to a bus again", ev.ID, inv.Bus, inv.FromBus)
 	}
 	raw, err := ev.AppendJSON(make([]byte, 0, len(inv.Payload)+16))
 	if err != nil {
-		b.k.hops.give(key)
 		return &target.Error{Code: target.CodeInvalidPayload, Message: "the event cannot be written", Err: err}
 	}
-	acc := trailbridge.Accepted{Bus: b.name, Event: raw, Ingested: now, Trace: inv.TraceHeader}
+	acc := trailbridge.Accepted{Bus: b.name, Event: raw, Ingested: b.k.now(), Trace: inv.TraceHeader, From: inv.Bus}
 	if once, ok := b.k.events.(OnceAppender); ok {
 		err = once.AppendOnce(ctx, deliveryID(inv, b.name, ev.ID), acc)
 	} else {
 		err = b.k.events.Append(ctx, []trailbridge.Accepted{acc})
 	}
 	if err != nil {
-		// Not forwarded (or not known to be): the retry is not a hop.
-		b.k.hops.give(key)
 		if ctx.Err() != nil {
 			return ctxError(ctx.Err(), b.name)
 		}

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/trailbridge/trailbridge"
-	"github.com/trailbridge/trailbridge/internal/check"
 	"github.com/trailbridge/trailbridge/target"
 	"github.com/trailbridge/trailbridge/target/bus"
 	"github.com/trailbridge/trailbridge/target/targettest"
@@ -255,112 +254,42 @@ func TestPayloadsThatAreNotEvents(t *testing.T) {
 	}
 }
 
-func isLoop(err error) bool {
-	var e *target.Error
-	return errors.As(err, &e) && e.Code == target.CodeInvalidPayload && !e.Retryable && strings.Contains(e.Message, "loop detected")
-}
-
-func TestLoopGuard(t *testing.T) {
-	type step struct {
-		bus      string        // forwarded to
-		id       string        // of the event
-		advance  time.Duration // of the clock, first
-		broken   bool          // the Append fails
-		wantLoop bool
-	}
-	five := func(bus, id string) []step {
-		s := make([]step, 5)
-		for i := range s {
-			s[i] = step{bus: bus, id: id}
-		}
-		return s
-	}
-	cat := func(parts ...[]step) []step {
-		var out []step
-		for _, p := range parts {
-			out = append(out, p...)
-		}
-		return out
-	}
-	for _, tc := range []struct {
-		name  string
-		opts  bus.Options
-		steps []step
-	}{
-		{"the sixth hop to a bus is a loop", bus.Options{},
-			cat(five("a", "e1"), []step{{bus: "a", id: "e1", wantLoop: true}, {bus: "a", id: "e1", wantLoop: true}})},
-		{"buses count apart", bus.Options{},
-			cat(five("a", "e1"), five("b", "e1"), []step{{bus: "b", id: "e1", wantLoop: true}})},
-		{"events count apart", bus.Options{},
-			cat(five("a", "e1"), five("a", "e2"), []step{{bus: "a", id: "e2", wantLoop: true}})},
-		{"failed hops do not count", bus.Options{},
-			cat(five("a", "e1")[:4], []step{{bus: "a", id: "e1", broken: true}, {bus: "a", id: "e1", broken: true}, {bus: "a", id: "e1"}, {bus: "a", id: "e1", wantLoop: true}})},
-		{"counts end with the window", bus.Options{LoopWindow: time.Minute},
-			cat(five("a", "e1"), []step{{bus: "a", id: "e1", advance: 59 * time.Second, wantLoop: true}, {bus: "a", id: "e1", advance: time.Second}})},
-		{"MaxHops", bus.Options{MaxHops: 2},
-			[]step{{bus: "a", id: "e1"}, {bus: "a", id: "e1"}, {bus: "a", id: "e1", wantLoop: true}}},
-		{"the least recently used count is forgotten first", bus.Options{MaxHops: 1, MaxTracked: 2},
-			// e3 pushes out e2, used less recently than e1; e2 then
-			// goes through again, its count forgotten.
-			[]step{{bus: "a", id: "e1"}, {bus: "a", id: "e2"}, {bus: "a", id: "e1", wantLoop: true}, {bus: "a", id: "e3"},
-				{bus: "a", id: "e1", wantLoop: true}, {bus: "a", id: "e2"}}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			fake := newFakeEngine("a", "b")
-			c := check.NewClock(time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC))
-			tc.opts.Now = c.Now
-			k := bus.New(fake, fake, place, tc.opts)
-			for i, s := range tc.steps {
-				c.Add(s.advance)
-				fake.set(func(f *fakeEngine) {
-					f.broken = nil
-					if s.broken {
-						f.broken = errors.New("broken")
-					}
-				})
-				tg, err := k.Target(t.Context(), place.BusARN(s.bus))
-				if err != nil {
-					t.Fatal(err)
-				}
-				err = tg.Invoke(t.Context(), invocation(event(s.id, []byte(`{}`))))
-				switch {
-				case s.wantLoop && !isLoop(err):
-					t.Fatalf("step %d (%s to %s): error %v, want a loop", i, s.id, s.bus, err)
-				case !s.wantLoop && s.broken && (err == nil || isLoop(err)):
-					t.Fatalf("step %d (%s to %s): error %v, want the Append's", i, s.id, s.bus, err)
-				case !s.wantLoop && !s.broken && err != nil:
-					t.Fatalf("step %d (%s to %s): %v", i, s.id, s.bus, err)
-				}
-			}
-		})
-	}
-}
-
-func TestLoopGuardIsExactUnderConcurrency(t *testing.T) {
-	fake := newFakeEngine("a")
+// TestOneHop checks that an event that came to its bus from another bus
+// is not put on a bus again, whichever, and that an event put on a bus
+// carries the bus it came from.
+func TestOneHop(t *testing.T) {
+	fake := newFakeEngine("a", "b")
 	k := bus.New(fake, fake, place, bus.Options{})
-	tg, err := k.Target(t.Context(), place.BusARN("a"))
+	tgA, err := k.Target(t.Context(), place.BusARN("a"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	payload := event("same", []byte(`{}`))
-	var ok, loops atomic.Int32
-	var wg sync.WaitGroup
-	for range 50 {
-		wg.Go(func() {
-			switch err := tg.Invoke(t.Context(), invocation(payload)); {
-			case err == nil:
-				ok.Add(1)
-			case isLoop(err):
-				loops.Add(1)
-			default:
-				t.Error(err)
-			}
-		})
+	inv := invocation(event("e1", []byte(`{}`)))
+	if err := tgA.Invoke(t.Context(), inv); err != nil {
+		t.Fatal(err)
 	}
-	wg.Wait()
-	if ok.Load() != bus.DefaultMaxHops || loops.Load() != 50-bus.DefaultMaxHops || len(fake.events("a")) != bus.DefaultMaxHops {
-		t.Fatalf("%d forwarded, %d loops, %d accepted; want %d forwarded", ok.Load(), loops.Load(), len(fake.events("a")), bus.DefaultMaxHops)
+	fake.mu.Lock()
+	from := fake.accepted[0].From
+	fake.mu.Unlock()
+	if from != "default" {
+		t.Fatalf("the event put on a carries From %q, want the bus of the rule that sent it", from)
+	}
+	for _, dest := range []string{"b", "a"} {
+		tg, err := k.Target(t.Context(), place.BusARN(dest))
+		if err != nil {
+			t.Fatal(err)
+		}
+		again := invocation(event("e1", []byte(`{}`)))
+		again.Bus, again.FromBus = "a", "default"
+		err = tg.Invoke(t.Context(), again)
+		var e *target.Error
+		if !errors.As(err, &e) || e.Code != target.CodeInvalidPayload || e.Retryable ||
+			!strings.Contains(e.Message, "came to bus a from bus default") {
+			t.Errorf("second hop to %s: error %v, want INVALID_PARAMETER, not retried", dest, err)
+		}
+	}
+	if n := len(fake.events("a")) + len(fake.events("b")); n != 1 {
+		t.Errorf("%d events put on buses, want 1", n)
 	}
 }
 

@@ -15,25 +15,17 @@
 // remote trailbridge would need a PutEvents client, which this is not), and
 // a bus that does not exist with NO_RESOURCE, neither retried.
 //
-// # Loops
+// # One hop
 //
-// Rules can send an event from bus to bus in a circle forever. The guard
-// counts, per process, how many times each event id was put on each bus by
-// this kind within a window (Options.LoopWindow, an hour by default), and
-// refuses to put it there more than Options.MaxHops times (5 by default),
-// failing with INVALID_PARAMETER "loop detected", not retried, so that the
-// delivery engine dead-letters it with the reason. Events keep their id
-// from bus to bus for this reason.
-//
-// The guard has limits, and they are its price for not changing the
-// envelope AWS defines: several processes sharing the work each keep their
-// own counts, so a loop may run up to MaxHops times per process before it is
-// stopped; the counts live in memory, so a restart forgets them; at most
-// Options.MaxTracked pairs are remembered, the least recently forwarded
-// forgotten first, so a flood of other events can hide a loop for a while;
-// a loop slower than MaxHops passes per window is never stopped; and an
-// event sent on to the same bus by more than MaxHops rules on purpose is
-// taken for a loop.
+// EventBridge does not route an event that a bus received from another bus
+// on to a third bus (its guide says so of bus-to-bus delivery): an event a
+// bus target puts on a bus carries the bus it
+// came from (trailbridge.Accepted.From, kept beside the event, not in the
+// envelope AWS defines), that bus's rules deliver it to targets of every
+// other kind, and a bus target refuses it with INVALID_PARAMETER, not
+// retried, so that the delivery engine dead-letters it with the reason. So
+// chains stop after one hop and rules that send events between two buses
+// both ways cannot loop.
 //
 // # Duplicates
 //
