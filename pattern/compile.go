@@ -317,7 +317,7 @@ func (c *compiler) expression() (cond, bool, error) {
 		}
 		if tok == tokObjStart {
 			s, err := c.foldedAffix(op)
-			return cond{op: foldKind, s: s}, false, err
+			return ciCond(foldKind, s), false, err
 		}
 		s, err := c.stringOperand(tok, op+" match pattern must be a string")
 		if err != nil {
@@ -364,7 +364,7 @@ func (c *compiler) expression() (cond, bool, error) {
 		if err != nil {
 			return cd, false, err
 		}
-		cd = cond{op: opFold, s: foldString(s)}
+		cd = ciCond(opFold, s)
 	case "wildcard":
 		s, err := c.stringOperand(tok, "wildcard match pattern must be a string")
 		if err != nil {
@@ -410,7 +410,12 @@ func (c *compiler) foldedAffix(op string) (string, error) {
 	if err := c.expectEnd(onlyOneKey); err != nil {
 		return "", err
 	}
-	return foldString(s), nil
+	return s, nil
+}
+
+// ciCond is a case-insensitive condition on operand s.
+func ciCond(op opKind, s string) cond {
+	return cond{op: op, s: foldString(s), ci: s, ciASCII: isASCII([]byte(s))}
 }
 
 // tokenText is the text the JSON parser gives for any token, used in reasons.
@@ -703,8 +708,11 @@ func (c *compiler) anythingButSet(kind opKind, tok tokKind) (cond, error) {
 			cd.wcs = append(cd.wcs, w)
 		}
 	case opNotFold:
+		cd.ciASCII = true
 		for _, v := range vals {
 			cd.set = append(cd.set, foldString(v))
+			cd.cis = append(cd.cis, v)
+			cd.ciASCII = cd.ciASCII && isASCII([]byte(v))
 		}
 	default:
 		cd.set = vals

@@ -40,16 +40,22 @@ const (
 // cond is one condition. Operands of the case-insensitive kinds are stored
 // folded.
 type cond struct {
-	op   opKind
-	s    string      // exact string, prefix, suffix, folded operand; number text
-	lit  valKind     // opLiteral
-	num  decimal     // opNumber
-	set  []string    // anything-but strings, folded strings, prefixes, suffixes
-	nums []decimal   // anything-but numbers
-	wc   *wildcard   // opWildcard
-	wcs  []*wildcard // opNotWildcard
-	rng  numRange    // opRange
-	ip   ipRange     // opIP, opCIDR
+	op  opKind
+	s   string   // exact string, prefix, suffix, folded operand; number text
+	lit valKind  // opLiteral
+	num decimal  // opNumber
+	set []string // anything-but strings, folded strings, prefixes, suffixes
+	// ci is the operand of a case-insensitive operator as written (s is
+	// its key), cis those of anything-but equals-ignore-case (set holds
+	// their keys); ciASCII reports operands all ASCII, which keys decide.
+	ci      string
+	cis     []string
+	ciASCII bool
+	nums    []decimal   // anything-but numbers
+	wc      *wildcard   // opWildcard
+	wcs     []*wildcard // opNotWildcard
+	rng     numRange    // opRange
+	ip      ipRange     // opIP, opCIDR
 }
 
 // value is an event's leaf value. Forms derived from it (folded, as a
@@ -168,15 +174,15 @@ func (c *cond) matches(v *value, sb *evalCtx) bool {
 			return false
 		}
 		f := v.fold(sb)
-		return len(f) >= len(c.s) && string(f[:len(c.s)]) == c.s
+		return len(f) >= len(c.s) && string(f[:len(c.s)]) == c.s && (c.ciASCII && isASCII(v.raw) || ciMatch(v.raw, c.ci, ciPrefix))
 	case opSuffixFold:
 		if v.kind != vString {
 			return false
 		}
 		f := v.fold(sb)
-		return len(f) >= len(c.s) && string(f[len(f)-len(c.s):]) == c.s
+		return len(f) >= len(c.s) && string(f[len(f)-len(c.s):]) == c.s && (c.ciASCII && isASCII(v.raw) || ciMatch(v.raw, c.ci, ciSuffix))
 	case opFold:
-		return v.kind == vString && string(v.fold(sb)) == c.s
+		return v.kind == vString && string(v.fold(sb)) == c.s && (c.ciASCII && isASCII(v.raw) || ciMatch(v.raw, c.ci, ciWhole))
 	case opWildcard:
 		return v.kind == vString && c.wc.match(v.raw)
 	case opNotStrings:
@@ -205,8 +211,8 @@ func (c *cond) matches(v *value, sb *evalCtx) bool {
 			return true
 		}
 		f := v.fold(sb)
-		for _, s := range c.set {
-			if string(f) == s {
+		for i, s := range c.set {
+			if string(f) == s && (c.ciASCII && isASCII(v.raw) || ciMatch(v.raw, c.cis[i], ciWhole)) {
 				return false
 			}
 		}

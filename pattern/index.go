@@ -354,18 +354,20 @@ func (seg *segment) index(s segSlot, si int32) {
 			addTo(&a.numText, c.s, ref(si, true))
 		case opLiteral:
 			a.lit[c.lit] = append(a.lit[c.lit], ref(si, true))
+		// A key hit decides a case-insensitive condition only when operand
+		// and value are ASCII; lookup clears the mark for other values.
 		case opFold:
-			addTo(&a.fold, c.s, ref(si, true))
+			addTo(&a.fold, c.s, ref(si, c.ciASCII))
 			a.needFold = true
 		case opPrefix:
 			a.prefix.add(c.s, ref(si, true))
 		case opPrefixFold:
-			a.prefixF.add(c.s, ref(si, true))
+			a.prefixF.add(c.s, ref(si, c.ciASCII))
 			a.needFold = true
 		case opSuffix:
 			a.suffix.add(c.s, ref(si, true))
 		case opSuffixFold:
-			a.suffixF.add(c.s, ref(si, true))
+			a.suffixF.add(c.s, ref(si, c.ciASCII))
 			a.needFold = true
 		case opRange:
 			a.ranges.pending = append(a.ranges.pending, rangeEntry{r: c.rng, ref: ref(si, true)})
@@ -398,11 +400,17 @@ func (a *anchorIndex) lookup(v *value, ec *evalCtx, out []anchorRef, lastSeg *in
 		out = a.suffix.find(v.raw, true, out)
 		if a.needFold {
 			f := v.fold(ec)
+			n := len(out)
 			if a.fold != nil {
 				out = append(out, a.fold[string(f)]...)
 			}
 			out = a.prefixF.find(f, false, out)
 			out = a.suffixF.find(f, true, out)
+			if len(out) > n && !isASCII(v.raw) {
+				for i := n; i < len(out); i++ {
+					out[i] &^= 1 // a hint: the condition is checked
+				}
+			}
 		}
 	case vNumber:
 		if a.num != nil || a.ranges.segs != nil {

@@ -15,6 +15,7 @@ import (
 	"math/big"
 	"net/netip"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -325,11 +326,19 @@ func refHolds(c refCond, v any) bool {
 	case "suffix":
 		return isStr && strings.HasSuffix(str, c.val.(string))
 	case "prefix-eic":
-		return isStr && strings.HasPrefix(strings.ToLower(str), strings.ToLower(c.val.(string)))
+		return isStr && len(refCIRests(str, []rune(c.val.(string)))) > 0
 	case "suffix-eic":
-		return isStr && strings.HasSuffix(strings.ToLower(str), strings.ToLower(c.val.(string)))
+		if !isStr {
+			return false
+		}
+		for i := range len(str) + 1 {
+			if slices.Contains(refCIRests(str[i:], []rune(c.val.(string))), "") {
+				return true
+			}
+		}
+		return false
 	case "eic":
-		return isStr && strings.ToLower(str) == strings.ToLower(c.val.(string))
+		return isStr && slices.Contains(refCIRests(str, []rune(c.val.(string))), "")
 	case "wildcard":
 		return isStr && refWildcard(c.val.(string)).MatchString(str)
 	case "numeric":
@@ -391,7 +400,7 @@ func refExcludes(op string, e, v any) bool {
 		case "but":
 			return str == x
 		case "but-eic":
-			return strings.ToLower(str) == strings.ToLower(x)
+			return slices.Contains(refCIRests(str, []rune(x)), "")
 		case "but-prefix":
 			return strings.HasPrefix(str, x)
 		case "but-suffix":
@@ -420,4 +429,28 @@ func refWildcard(w string) *regexp.Regexp {
 	}
 	b.WriteString(`\z`)
 	return regexp.MustCompile(b.String())
+}
+
+// refCIRests returns what remains of s after each way of reading a string
+// that op's characters stand for off its start: each character stands for
+// its lower case or its upper case as Java maps one character.
+func refCIRests(s string, op []rune) []string {
+	if len(op) == 0 {
+		return []string{s}
+	}
+	lo := strings.ToLower(string(op[0]))
+	if op[0] == 'İ' {
+		lo = "i\u0307"
+	}
+	up, ok := specialUpper[op[0]]
+	if !ok {
+		up = strings.ToUpper(string(op[0]))
+	}
+	var out []string
+	for _, alt := range []string{lo, up} {
+		if rest, ok := strings.CutPrefix(s, alt); ok {
+			out = append(out, refCIRests(rest, op[1:])...)
+		}
+	}
+	return out
 }
