@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/trailbridge/trailbridge"
@@ -44,11 +43,6 @@ type Queue interface {
 	// Retry stores a delivery to come back at (or soon after) at, with
 	// the attempts made so far.
 	Retry(ctx context.Context, d trailbridge.Delivery, attempts int, at time.Time) error
-	// ConsumeRouted calls fn, from one goroutine, with the deliveries of
-	// each routing record owed to each target (its first attempts), until
-	// ctx ends. Nak stores a message's deliveries for its target's own
-	// consumer (Consume) instead.
-	ConsumeRouted(ctx context.Context, fn func(k Key, m Message)) error
 }
 
 // Resolver finds the target an ARN names (a *target.Registry).
@@ -114,20 +108,10 @@ type Engine struct {
 }
 
 type worker struct {
-	ctx    context.Context
 	cancel context.CancelFunc
 	done   chan struct{}
 	sem    chan struct{}
-	// queued counts deliveries from routing records handed to the worker
-	// and not yet begun.
-	queued atomic.Int64
 }
-
-// routedBacklog, times the concurrency, is how many deliveries from routing
-// records may wait for a target's worker: beyond that they are stored for
-// the target's own consumer, so that a target that falls behind does not
-// hold up the records, and with them every other target.
-const routedBacklog = 8
 
 // Run starts a worker for every target and returns when ctx ends, after
 // the workers have stopped.
@@ -140,19 +124,6 @@ func (e *Engine) Run(ctx context.Context) {
 	for _, b := range e.Rules.Buses() {
 		e.Changed(b.Name, "")
 	}
-	e.wg.Go(func() {
-		for ctx.Err() == nil {
-			err := e.Queue.ConsumeRouted(ctx, e.dispatch)
-			if err == nil || ctx.Err() != nil {
-				return
-			}
-			e.log().Error("routing records consumer failed; restarting", "err", err)
-			select {
-			case <-ctx.Done():
-			case <-time.After(time.Second):
-			}
-		}
-	})
 	<-ctx.Done()
 	e.mu.Lock()
 	for _, w := range e.workers {
@@ -207,12 +178,12 @@ func (e *Engine) Changed(bus, rule string) {
 			continue
 		}
 		ctx, cancel := context.WithCancel(e.ctx)
-		w := &worker{ctx: ctx, cancel: cancel, done: make(chan struct{}), sem: make(chan struct{}, e.concurrency())}
+		w := &worker{cancel: cancel, done: make(chan struct{}), sem: make(chan struct{}, e.concurrency())}
 		e.workers[k] = w
 		e.wg.Go(func() {
 			defer close(w.done)
 			for ctx.Err() == nil {
-				err := e.Queue.Consume(ctx, k.Bus, k.Rule, k.Target, e.concurrency(), func(m Message) { e.handle(ctx, k, w, m, false) })
+				err := e.Queue.Consume(ctx, k.Bus, k.Rule, k.Target, e.concurrency(), func(m Message) { e.handle(ctx, k, w, m) })
 				if err == nil || ctx.Err() != nil {
 					return
 				}
@@ -293,41 +264,12 @@ func (e *Engine) prepare(k Key) *prepared {
 	return p
 }
 
-// dispatch starts the first attempts of a routing record's deliveries to
-// one target, in the target's worker, or stores them for the target's own
-// consumer when the worker is missing or behind.
-func (e *Engine) dispatch(k Key, m Message) {
-	ds := m.Deliveries()
-	if e.prepare(k) == nil {
-		// The rule or target went away after the event was routed.
-		for range ds {
-			e.notInvoked(k, "TargetGone")
-		}
-		m.Ack()
-		return
-	}
-	e.mu.Lock()
-	w := e.workers[k]
-	e.mu.Unlock()
-	n := int64(len(ds))
-	if w == nil || w.queued.Load()+n > int64(routedBacklog*e.concurrency()) {
-		m.Nak(0)
-		return
-	}
-	w.queued.Add(n)
-	e.wg.Go(func() { e.handle(w.ctx, k, w, m, true) })
-}
-
-// handle settles every delivery of a message, then acknowledges it. routed
-// says the message is part of a routing record (see dispatch).
-func (e *Engine) handle(ctx context.Context, k Key, w *worker, m Message, routed bool) {
+// handle settles every delivery of a message, then acknowledges it.
+func (e *Engine) handle(ctx context.Context, k Key, w *worker, m Message) {
 	p := e.prepare(k)
 	ds := m.Deliveries()
 	if p == nil {
 		// The rule or target went away after the event was routed.
-		if routed {
-			w.queued.Add(-int64(len(ds)))
-		}
 		for range ds {
 			e.notInvoked(k, "TargetGone")
 		}
@@ -352,16 +294,10 @@ func (e *Engine) handle(ctx context.Context, k Key, w *worker, m Message, routed
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var failed error
-	for i, d := range ds {
+	for _, d := range ds {
 		select {
 		case w.sem <- struct{}{}:
-			if routed {
-				w.queued.Add(-1)
-			}
 		case <-ctx.Done():
-			if routed {
-				w.queued.Add(-int64(len(ds) - i))
-			}
 			m.Nak(0)
 			wg.Wait()
 			return

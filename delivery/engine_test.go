@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -53,7 +52,6 @@ func (r *rules) remove(bus, name string) {
 // queue is an in-memory Queue.
 type queue struct {
 	mu        sync.Mutex
-	routed    chan routedPart // parts of routing records, when a test sends some
 	chans     map[Key]chan *msg
 	retries   []retried
 	forgotten []Key
@@ -86,28 +84,6 @@ func (q *queue) Consume(ctx context.Context, bus, rule, tgt string, n int, fn fu
 		select {
 		case m := <-c:
 			go fn(m)
-		case <-ctx.Done():
-			return nil
-		}
-	}
-}
-
-type routedPart struct {
-	k Key
-	m *msg
-}
-
-func (q *queue) ConsumeRouted(ctx context.Context, fn func(Key, Message)) error {
-	q.mu.Lock()
-	if q.routed == nil {
-		q.routed = make(chan routedPart, 100)
-	}
-	c := q.routed
-	q.mu.Unlock()
-	for {
-		select {
-		case p := <-c:
-			fn(p.k, p.m)
 		case <-ctx.Done():
 			return nil
 		}
@@ -253,12 +229,6 @@ type harness struct {
 }
 
 func newHarness(t *testing.T, tg trailbridge.Target) *harness {
-	return newHarnessWith(t, tg, nil)
-}
-
-// newHarnessWith is newHarness with a chance to change the harness before
-// the engine runs.
-func newHarnessWith(t *testing.T, tg trailbridge.Target, configure func(*harness)) *harness {
 	h := &harness{rules: &rules{rs: map[string]*trailbridge.Rule{}}, q: &queue{}, tgt: &fakeTarget{}, dlq: &dlq{}, obs: &counts{}}
 	if tg.Arn == "" {
 		tg.Arn = arnA
@@ -268,9 +238,6 @@ func newHarnessWith(t *testing.T, tg trailbridge.Target, configure func(*harness
 		Rules: h.rules, Queue: h.q, Targets: resolver{arnA: h.tgt}, DeadLetters: h.dlq, Observer: h.obs,
 		Place:       trailbridge.Place{Region: "us-east-1", Account: "123456789012"},
 		BackoffBase: 40 * time.Millisecond, BackoffCap: time.Second, InlineRetry: 500 * time.Millisecond,
-	}
-	if configure != nil {
-		configure(h)
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
@@ -476,7 +443,7 @@ func TestRemovedTargetStopsItsWorker(t *testing.T) {
 	// A message for it that was already in flight is settled, not lost in
 	// a loop.
 	m := &msg{ds: []trailbridge.Delivery{event(2, time.Now())}}
-	h.e.handle(t.Context(), Key{"default", "r", "t"}, &worker{sem: make(chan struct{}, 1)}, m, false)
+	h.e.handle(t.Context(), Key{"default", "r", "t"}, &worker{sem: make(chan struct{}, 1)}, m)
 	if acked, _ := m.settled(); !acked || h.obs.get("not invoked TargetGone") != 1 {
 		t.Errorf("acked %v, counts %v", acked, h.obs.n)
 	}
@@ -493,88 +460,5 @@ func TestBackoffGrowsAndIsCapped(t *testing.T) {
 	}
 	if !strings.Contains(fmt.Sprint(DefaultMaximumRetryAttempts, DefaultMaximumEventAgeInSeconds), "185 86400") {
 		t.Error("defaults differ from EventBridge's")
-	}
-}
-
-// blockingTarget holds every invocation until released.
-type blockingTarget struct {
-	release chan struct{}
-	calls   atomic.Int32
-}
-
-func (b *blockingTarget) Invoke(ctx context.Context, _ *target.Invocation) error {
-	b.calls.Add(1)
-	select {
-	case <-b.release:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// TestRoutedParts checks the first attempts made from routing records: a
-// part is attempted by its target's worker and settled; a part for a target
-// whose worker is behind (here one that does not answer) is stored for the
-// target's own consumer (Nak) at once, so that it holds up neither its
-// record nor the other targets; a part for a target that went away is
-// settled without an attempt.
-func TestRoutedParts(t *testing.T) {
-	slow := &blockingTarget{release: make(chan struct{})}
-	defer close(slow.release)
-	h := newHarnessWith(t, trailbridge.Target{Id: "t"}, func(h *harness) {
-		h.e.Targets = resolver{arnA: h.tgt, "arn:aws:lambda:us-east-1:123456789012:function:slow": slow}
-		h.rules.put(&trailbridge.Rule{Name: "s", EventBusName: "default", State: "ENABLED", EventPattern: `{}`,
-			Targets: []trailbridge.Target{{Id: "slow", Arn: "arn:aws:lambda:us-east-1:123456789012:function:slow"}}})
-		h.e.Concurrency = 2
-	})
-	check.For(t, 5*time.Second, time.Millisecond, func() error {
-		h.q.mu.Lock()
-		defer h.q.mu.Unlock()
-		if h.q.routed == nil {
-			return errors.New("routing records not consumed yet")
-		}
-		return nil
-	})
-	part := func(k Key, n int) *msg {
-		var ds []trailbridge.Delivery
-		for i := range n {
-			d := event(i, time.Now())
-			d.Rule, d.Target = k.Rule, k.Target
-			ds = append(ds, d)
-		}
-		m := &msg{ds: ds}
-		h.q.routed <- routedPart{k, m}
-		return m
-	}
-	slowKey := Key{"default", "s", "slow"}
-	// The slow target takes its concurrency (2, here) in flight and a
-	// backlog of 8 times that waiting; more is stored apart at once.
-	held := part(slowKey, routedBacklog*2)
-	check.For(t, 5*time.Second, time.Millisecond, func() error {
-		if n := slow.calls.Load(); n != 2 {
-			return fmt.Errorf("%d invocations in flight, want 2", n)
-		}
-		return nil
-	})
-	held2 := part(slowKey, 2)
-	spilled := part(slowKey, 1)
-	if acked, naked := waitSettled(t, spilled); acked || !naked {
-		t.Errorf("part for a target behind: acked %v, stored apart %v; want stored apart", acked, naked)
-	}
-	fast := part(Key{"default", "r", "t"}, 3)
-	if acked, naked := waitSettled(t, fast); !acked || naked {
-		t.Errorf("part for a free target: acked %v, stored apart %v; want acked", acked, naked)
-	}
-	for _, m := range []*msg{held, held2} {
-		if a, n := m.settled(); a || n {
-			t.Errorf("a part of the slow target settled (acked %v) while its target had not answered", a)
-		}
-	}
-	gone := part(Key{"default", "nosuch", "t"}, 2)
-	if acked, _ := waitSettled(t, gone); !acked {
-		t.Error("part for a target that went away: not acknowledged")
-	}
-	if n := h.obs.get("not invoked TargetGone"); n != 2 {
-		t.Errorf("TargetGone counted %d times, want 2", n)
 	}
 }

@@ -65,8 +65,6 @@ const (
 	eventsSubject     = "tb.events"
 	deliveriesSubject = "tb.dlv"
 	scheduleSubject   = "tb.sched"
-	// RoutedSubject holds the router's routing records (see ConsumeRouted).
-	RoutedSubject = "tb.routed"
 )
 
 // EventsRetention is how long accepted events stay in TB_EVENTS. The router
@@ -192,7 +190,7 @@ func (e *Engine) ensureStreams(ctx context.Context) error {
 	e.deliveries, err = e.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:               DeliveriesStream,
 		Description:        "deliveries owed to each (rule, target), and their scheduled retries",
-		Subjects:           []string{deliveriesSubject + ".>", scheduleSubject + ".>", RoutedSubject},
+		Subjects:           []string{deliveriesSubject + ".>", scheduleSubject + ".>"},
 		Retention:          jetstream.LimitsPolicy,
 		Storage:            jetstream.FileStorage,
 		Replicas:           e.opts.Replicas,
