@@ -76,14 +76,18 @@ func (v *violations) strMap(m map[string]string, order []string, path string, ma
 	if m == nil {
 		return
 	}
-	shown := quote(javaMap(m, order))
-	if maxLen > 0 && len(m) > maxLen {
-		v.add(shown, path, fmt.Sprintf("Member must have length less than or equal to %d", maxLen))
-	}
 	badKey, badVal := false, false
 	for k, x := range m {
 		badKey = badKey || !key.ok(k)
 		badVal = badVal || !val.ok(x)
+	}
+	tooMany := maxLen > 0 && len(m) > maxLen
+	if !tooMany && !badKey && !badVal {
+		return
+	}
+	shown := quote(javaMap(m, order))
+	if tooMany {
+		v.add(shown, path, fmt.Sprintf("Member must have length less than or equal to %d", maxLen))
 	}
 	if badKey {
 		v.add(shown, path, "Map keys must satisfy constraint: "+key.constraints())
@@ -98,14 +102,19 @@ func (v *violations) strList(l []string, path string, minLen, maxLen int, member
 	if l == nil {
 		return
 	}
+	short, long := len(l) < minLen, maxLen > 0 && len(l) > maxLen
+	bad := slices.ContainsFunc(l, func(s string) bool { return !member.ok(s) })
+	if !short && !long && !bad {
+		return // the common case, on PutEvents' path: no text built
+	}
 	shown := quote("[" + strings.Join(l, ", ") + "]")
-	if len(l) < minLen {
+	if short {
 		v.add(shown, path, fmt.Sprintf("Member must have length greater than or equal to %d", minLen))
 	}
-	if maxLen > 0 && len(l) > maxLen {
+	if long {
 		v.add(shown, path, fmt.Sprintf("Member must have length less than or equal to %d", maxLen))
 	}
-	if slices.ContainsFunc(l, func(s string) bool { return !member.ok(s) }) {
+	if bad {
 		v.add(shown, path, "Member must satisfy constraint: "+member.constraints())
 	}
 }
