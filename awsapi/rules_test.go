@@ -352,6 +352,8 @@ func TestTargetModelConstraints(t *testing.T) {
 			"ValidationException", v1 + `Value '[a,  ]' at 'targets.1.member.httpParameters.pathParameterValues' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy regular expression pattern: ^(?!\s*$).+]`},
 		{"message group id", `{"Id":"t",` + q + `,"SqsParameters":{"MessageGroupId":"` + strings.Repeat("g", 101) + `"}}`,
 			"ValidationException", v1 + "Value '" + strings.Repeat("g", 101) + "' at 'targets.1.member.sqsParameters.messageGroupId' failed to satisfy constraint: Member must have length less than or equal to 100"},
+		{"input that is not json", `{"Id":"1",` + q + `,"Input":"env:dev"}`,
+			"ValidationException", `JSON syntax error in input for target 1: [Source: (String)"env:dev"; line: 1, column: 4]`},
 		{"fifo queue without sqs parameters", `{"Id":"f","Arn":"arn:aws:sqs:us-east-1:123456789012:q.fifo"}`,
 			"ValidationException", "Parameter(s) SqsParameters must be specified for target: f."},
 		{"pipeline without role", `{"Id":"p","Arn":"arn:aws:codepipeline:us-east-1:123456789012:MyPipeline"}`,

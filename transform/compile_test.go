@@ -28,8 +28,20 @@ func TestCompileTargetErrors(t *testing.T) {
 			"InputTemplate for target t1 contains invalid placeholder aws.events.rule."},
 		{"a placeholder in a quoted key", Spec{InputTemplate: ptr(`{"<k>": 1}`)},
 			"InputTemplate for target t1 contains invalid placeholder k."},
-		{"Input that is not JSON", Spec{Input: ptr(`{"a":`)}, "Input for target t1 is not valid JSON text."},
-		{"Input with trailing text", Spec{Input: ptr(`{} {}`)}, "Input for target t1 is not valid JSON text."},
+		// AWS's answers, as recorded in aws-cli#6711 and community.aws#201
+		// (there for target 1 and clone_lambda).
+		{"Input that is a bare word", Spec{Input: ptr(`env:dev`)},
+			`JSON syntax error in input for target t1: [Source: (String)"env:dev"; line: 1, column: 4]`},
+		{"Input with single quotes", Spec{Input: ptr(`{'db_name':'x'}`)},
+			`JSON syntax error in input for target t1: [Source: (String)"{'db_name':'x'}"; line: 1, column: 3]`},
+		{"Input that ends too soon", Spec{Input: ptr(`{"a":`)},
+			`JSON syntax error in input for target t1: [Source: (String)"{"a":"; line: 1, column: 6]`},
+		{"Input with trailing text", Spec{Input: ptr(`{} {}`)},
+			`JSON syntax error in input for target t1: [Source: (String)"{} {}"; line: 1, column: 5]`},
+		{"long Input", Spec{Input: ptr(strings.Repeat("x", 600))},
+			`JSON syntax error in input for target t1: [Source: (String)"` + strings.Repeat("x", 500) + `"[truncated 100 chars]; line: 1, column: 601]`},
+		{"Input misspelling a literal on a second line", Spec{Input: ptr("{\n\"a\": tru}")},
+			"JSON syntax error in input for target t1: [Source: (String)\"{\n\"a\": tru}\"; line: 2, column: 9]"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Compile(tt.spec)

@@ -1,6 +1,11 @@
 package transform
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+	"unicode"
+	"unicode/utf8"
+)
 
 // CodeValidation is the AWS error code of every rejection Compile reports.
 const CodeValidation = "ValidationException"
@@ -49,12 +54,16 @@ func (e *InvalidPlaceholderError) Message(targetID string) string {
 	return fmt.Sprintf("InputTemplate for target %s contains invalid placeholder %s.", targetID, e.Name)
 }
 
-// InvalidInputError reports an Input that is not JSON text.
+// InvalidInputError reports an Input that is not JSON text. Its Message is
+// AWS's, which names where its JSON parser (Jackson) stopped, as AWS was
+// seen answering:
 //
-// The message is the one trailbridge's API has used so far; an AWS
-// recording of it is not on file.
+//	JSON syntax error in input for target 1: [Source: (String)"env:dev"; line: 1, column: 4]
 type InvalidInputError struct {
-	Err error // what the JSON reader found
+	Err   error  // what the JSON reader found
+	Input string // the Input
+	// At is where Jackson reports the error: a byte offset in Input.
+	At int
 }
 
 func (e *InvalidInputError) Error() string {
@@ -66,9 +75,74 @@ func (e *InvalidInputError) Unwrap() error { return e.Err }
 // Code returns the AWS error code.
 func (*InvalidInputError) Code() string { return CodeValidation }
 
-// Message returns the API's message for target targetID.
-func (*InvalidInputError) Message(targetID string) string {
-	return fmt.Sprintf("Input for target %s is not valid JSON text.", targetID)
+// Message returns AWS's message for target targetID.
+func (e *InvalidInputError) Message(targetID string) string {
+	line, col := jacksonPosition(e.Input, e.At)
+	return fmt.Sprintf("JSON syntax error in input for target %s: %s; line: %d, column: %d]", targetID, jacksonSource(e.Input), line, col)
+}
+
+// jacksonSnippet is how many characters of a text Jackson's locations echo.
+const jacksonSnippet = 500
+
+// jacksonSource renders Jackson's `[Source: (String)"…"`, cut after
+// jacksonSnippet characters.
+func jacksonSource(s string) string {
+	n := 0
+	for i := range s {
+		if n == jacksonSnippet {
+			return `[Source: (String)"` + s[:i] + `"[truncated ` + strconv.Itoa(utf8.RuneCountInString(s[i:])) + ` chars]`
+		}
+		n++
+	}
+	return `[Source: (String)"` + s + `"`
+}
+
+// jacksonPosition is the 1-based line and column of byte offset off of s,
+// counting UTF-16 code units as Jackson does.
+func jacksonPosition(s string, off int) (line, col int) {
+	off = min(max(off, 0), len(s))
+	line, col = 1, 1
+	for i := 0; i < off; {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		switch {
+		case r == '\n':
+			line, col = line+1, 1
+		case r == '\r':
+			if i < len(s) && s[i] == '\n' {
+				continue // \r\n counts once, at the \n
+			}
+			line, col = line+1, 1
+		case r >= 0x10000:
+			col += 2
+		default:
+			col++
+		}
+	}
+	return line, col
+}
+
+// jacksonStop is where Jackson reports a syntax error found at byte off of
+// s (len(s) for a text that ends too soon): after the word that starts
+// there when a word does (an unrecognized token such as env in env:dev, or a
+// misspelt literal), else after the character.
+func jacksonStop(s string, off int) int {
+	if off >= len(s) {
+		return len(s)
+	}
+	r, size := utf8.DecodeRuneInString(s[off:])
+	if !unicode.IsLetter(r) && r != '_' && r != '$' {
+		return off + size
+	}
+	i := off
+	for i < len(s) {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '_' && r != '$' {
+			break
+		}
+		i += size
+	}
+	return i
 }
 
 // ConstraintError reports a value outside the limits of EventBridge's API

@@ -76,11 +76,12 @@ func Compile(s Spec) (*Transformer, error) {
 		in := []byte(*s.Input)
 		sc := scanner{buf: in}
 		sc.ws()
-		if err := sc.value(0); err != nil {
-			return nil, &InvalidInputError{Err: err}
+		err := sc.value(0)
+		if err == nil {
+			err = sc.end()
 		}
-		if err := sc.end(); err != nil {
-			return nil, &InvalidInputError{Err: err}
+		if err != nil {
+			return nil, &InvalidInputError{Err: err, Input: *s.Input, At: jacksonStop(*s.Input, sc.pos)}
 		}
 		t.mode, t.input = modeInput, in
 	case s.InputPath != nil:
