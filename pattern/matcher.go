@@ -360,11 +360,6 @@ func buildTrie(paths map[string]int32) *pathNode {
 	}
 	var finish func(n *pathNode)
 	finish = func(n *pathNode) {
-		for _, e := range n.children {
-			if len(e.node.children) > 0 {
-				n.extensions = append(n.extensions, []byte(e.name+"."))
-			}
-		}
 		if k := len(n.children); k > 0 && k <= 64 {
 			n.allMask = ^uint64(0) >> (64 - k)
 		}
@@ -384,10 +379,8 @@ func buildTrie(paths map[string]int32) *pathNode {
 
 // Match returns the ids of the patterns that event matches, in no
 // particular order (nil when none does). It returns an error wrapping
-// ErrInvalidEvent when the event is not a JSON object. Keys with dots join
-// the names they extend, in any order, as in EventBridge; of a key repeated
-// in one object the first member counts (EventBridge's engine reads every
-// one: docs/patterns.md says why this differs).
+// ErrInvalidEvent when the event is not a JSON object. Events are read as
+// EventBridge reads them: every value of a repeated key counts.
 func (m *Matcher) Match(event []byte) ([]string, error) {
 	snap := m.snap.Load()
 	st := m.spare.Swap(nil)

@@ -22,10 +22,6 @@ type pathNode struct {
 	children []pathEdge
 	byName   map[string]int32 // child index by name, when children are many
 	allMask  uint64           // a bit per child; 0 when there are more than 64
-	// extensions are `NAME.` for each child NAME that has children itself:
-	// after a quote, what starts a key of this object that reaches them
-	// through a dot.
-	extensions [][]byte
 }
 
 type pathEdge struct {
@@ -119,62 +115,6 @@ type scanState struct {
 	// open counts the objects still missing a name the patterns use, plus
 	// the arrays being read; at zero nothing further can matter.
 	open int
-	// path holds the objects being read, outermost first.
-	path []*pathNode
-	// readAll is set once the rest of the event was found to hold a key
-	// that may extend a name through a dot: then it is read to its end.
-	readAll bool
-}
-
-// Reading stops early, in an object once it has shown every name the
-// patterns use there, and altogether once that holds for every object being
-// read: what follows can only repeat a name (the first member counts) or
-// name nothing the patterns use, unless a key in it extends a name through
-// a dot ("a.b" after "a"), which EventBridge joins whatever the order. So
-// before stopping, the part to be skipped is searched for the start of such
-// a key (a quote, a name with children of the object, a dot); if there is
-// one, it is read. (A key spelling that start with \u escapes is not looked
-// for.)
-
-// extends reports whether b may hold a key of an object at node n that
-// extends one of n's names through a dot.
-func extends(n *pathNode, b []byte) bool {
-	for _, x := range n.extensions {
-		if keyStartIn(b, x) {
-			return true
-		}
-	}
-	return false
-}
-
-// mayStopAll reports whether reading may stop at s.pos for good.
-func (s *scanState) mayStopAll() bool {
-	if s.readAll {
-		return false
-	}
-	rest := s.ev[s.pos:]
-	for _, n := range s.path {
-		if extends(n, rest) {
-			s.readAll = true
-			return false
-		}
-	}
-	return true
-}
-
-// keyStartIn reports whether b holds x right after a quote.
-func keyStartIn(b, x []byte) bool {
-	for i := 1; i < len(b); {
-		j := bytes.Index(b[i:], x)
-		if j < 0 {
-			return false
-		}
-		if b[i+j-1] == '"' {
-			return true
-		}
-		i += j + 1
-	}
-	return false
 }
 
 // errStop unwinds the scan once nothing further can matter.
@@ -189,8 +129,6 @@ func (s *scanState) reset(ev []byte) {
 	s.arrays = 0
 	s.evalCtx.reset()
 	s.open = 0
-	s.path = s.path[:0]
-	s.readAll = false
 }
 
 func (s *scanState) fail(reason string) error {
@@ -327,20 +265,11 @@ var isSpace = [256]bool{' ': true, '\t': true, '\n': true, '\r': true}
 // object reads an object whose path leads to node n. Of repeated names,
 // only the first member is read.
 func (s *scanState) object(n *pathNode) error {
-	s.path = append(s.path, n)
-	err := s.members(n)
-	s.path = s.path[:len(s.path)-1]
-	return err
-}
-
-// members reads an object's members, after its '{'.
-func (s *scanState) members(n *pathNode) error {
 	ev := s.ev
 	i := s.pos + 1 // after '{'
 	// need holds a bit for each of n's children not yet seen. An object with
 	// more than 64 children never counts as complete.
 	need := n.allMask
-	readRest := false // this object's rest was found to need reading
 	counted := len(n.children) > 0
 	if counted {
 		s.open++
@@ -400,9 +329,12 @@ func (s *scanState) members(n *pathNode) error {
 		if idx >= 0 && idx < 64 && n.allMask != 0 {
 			bit := uint64(1) << idx
 			switch {
-			case need&bit == 0 && !dotted:
-				// A repeated name: the first member counts. (A dotted key
-				// is read wherever it comes, as EventBridge joins it.)
+			case need&bit == 0:
+				// A repeated name: the first member counts. A dotted key
+				// whose first segment came before as a name is not read
+				// either, whatever else the object still lacks: what is
+				// read must not depend on the names patterns use after it
+				// (a lazy pass knows fewer of them, see matchState.pass).
 				c = nil
 			case !dotted:
 				if need &^= bit; need == 0 {
@@ -421,18 +353,13 @@ func (s *scanState) members(n *pathNode) error {
 		if err != nil {
 			return err
 		}
-		if s.open == 0 && s.mayStopAll() {
+		if s.open == 0 {
 			return errStop
 		}
-		if need == 0 && n.allMask != 0 && !readRest {
+		if need == 0 && n.allMask != 0 {
 			// Every name the patterns use here has been seen: what follows
-			// could only repeat one (the first counts), name nothing used,
-			// or extend a name through a dot.
-			start := s.pos
-			if err := s.skipFrom(s.pos, 1); err != nil || len(n.extensions) == 0 || !extends(n, ev[start:s.pos]) {
-				return err
-			}
-			s.pos, readRest = start, true
+			// could only repeat one (the first counts) or name nothing used.
+			return s.skipFrom(s.pos, 1)
 		}
 		i = s.pos
 		for i < len(ev) && isSpace[ev[i]] {
