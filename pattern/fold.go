@@ -41,8 +41,12 @@ func appendFold(buf, s []byte) []byte {
 			for _, u := range up {
 				buf = appendLower(buf, u)
 			}
+		} else if u := unicode.ToUpper(r); u == 'ẞ' {
+			// Capital sharp s lowers to ß, whose key is ss: one
+			// character whose lower case has a longer upper case.
+			buf = append(buf, "ss"...)
 		} else {
-			buf = appendLower(buf, unicode.ToUpper(r))
+			buf = appendLower(buf, u)
 		}
 		i += size
 	}

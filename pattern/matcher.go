@@ -379,8 +379,10 @@ func buildTrie(paths map[string]int32) *pathNode {
 
 // Match returns the ids of the patterns that event matches, in no
 // particular order (nil when none does). It returns an error wrapping
-// ErrInvalidEvent when the event is not a JSON object. Events are read as
-// EventBridge reads them: every value of a repeated key counts.
+// ErrInvalidEvent when the event is not a JSON object. Of a key repeated in
+// one object the first member counts, and a dotted key that comes after the
+// plain key it extends is not read (docs/patterns.md says why these differ
+// from EventBridge's engine).
 func (m *Matcher) Match(event []byte) ([]string, error) {
 	snap := m.snap.Load()
 	st := m.spare.Swap(nil)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode"
 )
 
 func TestValidateReasons(t *testing.T) {
@@ -151,6 +152,7 @@ func TestMatchSemantics(t *testing.T) {
 		{"eic I is not dotless i", `{"s":[{"equals-ignore-case":"I"}]}`, `{"s":"\u0131"}`, false},
 		{"eic final sigma", `{"s":[{"equals-ignore-case":"\u03c2"}]}`, `{"s":"\u03a3"}`, true},
 		{"eic sharp s uppers to SS", `{"s":[{"equals-ignore-case":"\u00df"}]}`, `{"s":"SS"}`, true},
+		{"eic capital sharp s lowers to sharp s", `{"s":[{"equals-ignore-case":"\u1e9e"}]}`, `{"s":"\u00df"}`, true},
 		{"eic sharp s is not ss", `{"s":[{"equals-ignore-case":"\u00df"}]}`, `{"s":"ss"}`, false},
 		{"eic title case is neither", `{"s":[{"equals-ignore-case":"\u01c4"}]}`, `{"s":"\u01c5"}`, false},
 		{"eic prefix sharp s", `{"s":[{"prefix":{"equals-ignore-case":"stra\u00df"}}]}`, `{"s":"STRASSE 5"}`, true},
@@ -473,6 +475,24 @@ func TestNumbersAndRangesAtOnePath(t *testing.T) {
 		slices.Sort(got)
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("Match(%s) = %v, want %v", tc.event, got, tc.want)
+		}
+	}
+}
+
+// TestCaseKeysCoverForms checks, for every character, the property the
+// case-insensitive keys rest on: both strings a character stands for (its
+// lower and its upper case as Java maps one character) have the
+// character's key, so no match is lost to the key lookup.
+func TestCaseKeysCoverForms(t *testing.T) {
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if r >= 0xD800 && r <= 0xDFFF {
+			continue
+		}
+		c := string(r)
+		lo, up := ciForms(c, nil, nil)
+		k := foldString(c)
+		if kl, ku := foldString(string(lo)), foldString(string(up)); kl != k || ku != k {
+			t.Errorf("%U: key %q, its lower case %q has %q, its upper case %q has %q", r, k, lo, kl, up, ku)
 		}
 	}
 }

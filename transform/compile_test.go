@@ -40,6 +40,8 @@ func TestCompileTargetErrors(t *testing.T) {
 			`JSON syntax error in input for target t1: [Source: (String)"{} {}"; line: 1, column: 5]`},
 		{"long Input", Spec{Input: ptr(strings.Repeat("x", 600))},
 			`JSON syntax error in input for target t1: [Source: (String)"` + strings.Repeat("x", 500) + `"[truncated 100 chars]; line: 1, column: 601]`},
+		{"long Input of emoji, counted in UTF-16 units", Spec{Input: ptr(strings.Repeat("\U0001F600", 300))},
+			`JSON syntax error in input for target t1: [Source: (String)"` + strings.Repeat("\U0001F600", 250) + `"[truncated 100 chars]; line: 1, column: 3]`},
 		{"Input misspelling a literal on a second line", Spec{Input: ptr("{\n\"a\": tru}")},
 			"JSON syntax error in input for target t1: [Source: (String)\"{\n\"a\": tru}\"; line: 2, column: 9]"},
 	} {

@@ -85,16 +85,32 @@ func (e *InvalidInputError) Message(targetID string) string {
 const jacksonSnippet = 500
 
 // jacksonSource renders Jackson's `[Source: (String)"…"`, cut after
-// jacksonSnippet characters.
+// jacksonSnippet characters, which Jackson counts in UTF-16 units.
 func jacksonSource(s string) string {
 	n := 0
-	for i := range s {
-		if n == jacksonSnippet {
-			return `[Source: (String)"` + s[:i] + `"[truncated ` + strconv.Itoa(utf8.RuneCountInString(s[i:])) + ` chars]`
+	for i, r := range s {
+		w := 1
+		if r >= 0x10000 {
+			w = 2
 		}
-		n++
+		if n+w > jacksonSnippet {
+			return `[Source: (String)"` + s[:i] + `"[truncated ` + strconv.Itoa(utf16Len(s[i:])+n-jacksonSnippet) + ` chars]`
+		}
+		n += w
 	}
 	return `[Source: (String)"` + s + `"`
+}
+
+// utf16Len is the length of s in UTF-16 units.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n++
+		if r >= 0x10000 {
+			n++
+		}
+	}
+	return n
 }
 
 // jacksonPosition is the 1-based line and column of byte offset off of s,

@@ -1,7 +1,9 @@
 package apidest
 
 import (
+	"compress/flate"
 	"compress/gzip"
+	"compress/zlib"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -141,19 +143,32 @@ func TestRequestCarriesPayloadAndEventBridgeHeaders(t *testing.T) {
 }
 
 // TestCompressedRefusal checks that a failed answer compressed as the
-// request's Accept-Encoding allows is quoted as text in the error.
+// request's Accept-Encoding allows (gzip, zlib deflate, or the raw deflate
+// many servers send) is quoted as text in the error.
 func TestCompressedRefusal(t *testing.T) {
-	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Encoding", "gzip")
-		w.WriteHeader(http.StatusBadRequest)
-		zw := gzip.NewWriter(w)
-		fmt.Fprint(zw, `{"message":"field x is required"}`)
-		zw.Close()
-	})
-	_, _, tg := setup(t, srv.URL+"/hook", "POST", basicConn())
-	e := asTargetError(t, tg.Invoke(t.Context(), invocation(`{}`, nil)))
-	if e.Retryable || !strings.Contains(e.Message, "field x is required") {
-		t.Errorf("error = %+v, want the answer's text, not retried", e)
+	for _, enc := range []string{"gzip", "x-gzip", "deflate (zlib)", "deflate (raw)"} {
+		t.Run(enc, func(t *testing.T) {
+			srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Encoding", strings.Fields(enc)[0])
+				w.WriteHeader(http.StatusBadRequest)
+				var zw io.WriteCloser
+				switch enc {
+				case "deflate (zlib)":
+					zw = zlib.NewWriter(w)
+				case "deflate (raw)":
+					zw, _ = flate.NewWriter(w, flate.DefaultCompression)
+				default:
+					zw = gzip.NewWriter(w)
+				}
+				fmt.Fprint(zw, `{"message":"field x is required"}`)
+				zw.Close()
+			})
+			_, _, tg := setup(t, srv.URL+"/hook", "POST", basicConn())
+			e := asTargetError(t, tg.Invoke(t.Context(), invocation(`{}`, nil)))
+			if e.Retryable || !strings.Contains(e.Message, "field x is required") {
+				t.Errorf("error = %+v, want the answer's text, not retried", e)
+			}
+		})
 	}
 }
 

@@ -1,7 +1,9 @@
 package apidest
 
 import (
+	"bufio"
 	"bytes"
+	"compress/flate"
 	"compress/gzip"
 	"compress/zlib"
 	"context"
@@ -408,10 +410,16 @@ func decoded(resp *http.Response) io.Reader {
 	var r io.Reader
 	var err error
 	switch strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding"))) {
-	case "gzip":
+	case "gzip", "x-gzip":
 		r, err = gzip.NewReader(resp.Body)
 	case "deflate":
-		r, err = zlib.NewReader(resp.Body)
+		// HTTP's deflate is zlib, but many servers send raw deflate.
+		br := bufio.NewReader(resp.Body)
+		if h, _ := br.Peek(2); len(h) == 2 && h[0]&0x0f == 8 && (uint16(h[0])<<8|uint16(h[1]))%31 == 0 {
+			r, err = zlib.NewReader(br)
+		} else {
+			r = flate.NewReader(br)
+		}
 	default:
 		return resp.Body
 	}
