@@ -386,7 +386,7 @@ func (v *violations) sensitive(s *string, path string, required bool, min, max i
 		bad(fmt.Sprintf("Member must have length less than or equal to %d", max))
 	}
 	if re != nil && n >= min && !re.MatchString(*s) {
-		bad("Member must satisfy regular expression pattern: " + strings.TrimSuffix(strings.TrimPrefix(re.String(), "^(?:"), ")$"))
+		bad("Member must satisfy regular expression pattern: " + modelPatternText(re))
 	}
 }
 

@@ -66,10 +66,6 @@ func (s strShape) constraints() string {
 	return "[" + strings.Join(cs, ", ") + "]"
 }
 
-func modelPatternText(re *regexp.Regexp) string {
-	return strings.TrimSuffix(strings.TrimPrefix(re.String(), "^(?:"), ")$")
-}
-
 // strMap checks a map of strings against its key and value shapes and its
 // size; order is the keys' order in the request (see javaMap).
 func (v *violations) strMap(m map[string]string, order []string, path string, maxLen int, key, val strShape) {

@@ -49,7 +49,7 @@ func (v *violations) str(s *string, path string, required bool, min, max int, re
 		v.add(quote(*s), path, fmt.Sprintf("Member must have length less than or equal to %d", max))
 	}
 	if re != nil && n >= min && !re.MatchString(*s) {
-		v.add(quote(*s), path, "Member must satisfy regular expression pattern: "+strings.TrimSuffix(strings.TrimPrefix(re.String(), "^(?:"), ")$"))
+		v.add(quote(*s), path, "Member must satisfy regular expression pattern: "+modelPatternText(re))
 	}
 }
 
@@ -80,6 +80,11 @@ func (v *violations) intRange(n *int, path string, min, max int) {
 // pattern compiles an AWS model pattern so it must match the whole value;
 // messages show the pattern as the model writes it.
 func modelPattern(p string) *regexp.Regexp { return regexp.MustCompile("^(?:" + p + ")$") }
+
+// modelPatternText is a pattern of modelPattern as the model writes it.
+func modelPatternText(re *regexp.Regexp) string {
+	return strings.TrimSuffix(strings.TrimPrefix(re.String(), "^(?:"), ")$")
+}
 
 // Patterns from EventBridge's API model.
 var (

@@ -151,6 +151,12 @@ func (v *value) address(ec *evalCtx) ([16]byte, bool, bool) {
 	return x.ip, x.ip4, x.ipOK
 }
 
+// ciConfirm decides a case-insensitive condition whose keys agreed: keys
+// decide ASCII operands on ASCII values; otherwise ciMatch does.
+func (c *cond) ciConfirm(raw []byte, op string, mode ciMode) bool {
+	return c.ciASCII && isASCII(raw) || ciMatch(raw, op, mode)
+}
+
 // matches evaluates c against v; sb holds derived forms.
 func (c *cond) matches(v *value, sb *evalCtx) bool {
 	switch c.op {
@@ -174,15 +180,15 @@ func (c *cond) matches(v *value, sb *evalCtx) bool {
 			return false
 		}
 		f := v.fold(sb)
-		return len(f) >= len(c.s) && string(f[:len(c.s)]) == c.s && (c.ciASCII && isASCII(v.raw) || ciMatch(v.raw, c.ci, ciPrefix))
+		return len(f) >= len(c.s) && string(f[:len(c.s)]) == c.s && c.ciConfirm(v.raw, c.ci, ciPrefix)
 	case opSuffixFold:
 		if v.kind != vString {
 			return false
 		}
 		f := v.fold(sb)
-		return len(f) >= len(c.s) && string(f[len(f)-len(c.s):]) == c.s && (c.ciASCII && isASCII(v.raw) || ciMatch(v.raw, c.ci, ciSuffix))
+		return len(f) >= len(c.s) && string(f[len(f)-len(c.s):]) == c.s && c.ciConfirm(v.raw, c.ci, ciSuffix)
 	case opFold:
-		return v.kind == vString && string(v.fold(sb)) == c.s && (c.ciASCII && isASCII(v.raw) || ciMatch(v.raw, c.ci, ciWhole))
+		return v.kind == vString && string(v.fold(sb)) == c.s && c.ciConfirm(v.raw, c.ci, ciWhole)
 	case opWildcard:
 		return v.kind == vString && c.wc.match(v.raw)
 	case opNotStrings:
@@ -212,7 +218,7 @@ func (c *cond) matches(v *value, sb *evalCtx) bool {
 		}
 		f := v.fold(sb)
 		for i, s := range c.set {
-			if string(f) == s && (c.ciASCII && isASCII(v.raw) || ciMatch(v.raw, c.cis[i], ciWhole)) {
+			if string(f) == s && c.ciConfirm(v.raw, c.cis[i], ciWhole) {
 				return false
 			}
 		}
