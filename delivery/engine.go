@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/trailbridge/trailbridge"
@@ -43,6 +44,11 @@ type Queue interface {
 	// Retry stores a delivery to come back at (or soon after) at, with
 	// the attempts made so far.
 	Retry(ctx context.Context, d trailbridge.Delivery, attempts int, at time.Time) error
+	// ConsumeRouted calls fn, from one goroutine, with the deliveries of
+	// each routing record owed to each target (its first attempts), until
+	// ctx ends. Nak stores a message's deliveries for its target's own
+	// consumer (Consume) instead.
+	ConsumeRouted(ctx context.Context, fn func(k Key, m Message)) error
 }
 
 // Resolver finds the target an ARN names (a *target.Registry).
@@ -108,10 +114,20 @@ type Engine struct {
 }
 
 type worker struct {
+	ctx    context.Context
 	cancel context.CancelFunc
 	done   chan struct{}
 	sem    chan struct{}
+	// queued counts deliveries from routing records handed to the worker
+	// and not yet begun.
+	queued atomic.Int64
 }
+
+// routedBacklog, times the concurrency, is how many deliveries from routing
+// records may wait for a target's worker: beyond that they are stored for
+// the target's own consumer, so that a target that falls behind does not
+// hold up the records, and with them every other target.
+const routedBacklog = 8
 
 // Run starts a worker for every target and returns when ctx ends, after
 // the workers have stopped.
@@ -124,6 +140,19 @@ func (e *Engine) Run(ctx context.Context) {
 	for _, b := range e.Rules.Buses() {
 		e.Changed(b.Name, "")
 	}
+	e.wg.Go(func() {
+		for ctx.Err() == nil {
+			err := e.Queue.ConsumeRouted(ctx, e.dispatch)
+			if err == nil || ctx.Err() != nil {
+				return
+			}
+			e.log().Error("routing records consumer failed; restarting", "err", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+		}
+	})
 	<-ctx.Done()
 	e.mu.Lock()
 	for _, w := range e.workers {
@@ -178,12 +207,12 @@ func (e *Engine) Changed(bus, rule string) {
 			continue
 		}
 		ctx, cancel := context.WithCancel(e.ctx)
-		w := &worker{cancel: cancel, done: make(chan struct{}), sem: make(chan struct{}, e.concurrency())}
+		w := &worker{ctx: ctx, cancel: cancel, done: make(chan struct{}), sem: make(chan struct{}, e.concurrency())}
 		e.workers[k] = w
 		e.wg.Go(func() {
 			defer close(w.done)
 			for ctx.Err() == nil {
-				err := e.Queue.Consume(ctx, k.Bus, k.Rule, k.Target, e.concurrency(), func(m Message) { e.handle(ctx, k, w, m) })
+				err := e.Queue.Consume(ctx, k.Bus, k.Rule, k.Target, e.concurrency(), func(m Message) { e.handle(ctx, k, w, m, false) })
 				if err == nil || ctx.Err() != nil {
 					return
 				}
@@ -264,17 +293,63 @@ func (e *Engine) prepare(k Key) *prepared {
 	return p
 }
 
-// handle settles every delivery of a message, then acknowledges it.
-func (e *Engine) handle(ctx context.Context, k Key, w *worker, m Message) {
+// dispatch starts the first attempts of a routing record's part for one
+// target in the target's worker. The part is stored for the target's own
+// consumer instead (Nak) when this process has no worker for the target
+// (one it has not loaded yet, which another process may serve, or one
+// removed, whose stored deliveries expire with the stream) or the worker
+// is behind; so a part never waits on a target this process cannot serve
+// now, and is never taken for a target that another process knows.
+func (e *Engine) dispatch(k Key, m Message) {
+	n := int64(len(m.Deliveries()))
+	e.mu.Lock()
+	w := e.workers[k]
+	e.mu.Unlock()
+	if w == nil || e.prepare(k) == nil || w.queued.Load()+n > int64(routedBacklog*e.concurrency()) {
+		m.Nak(0)
+		return
+	}
+	w.queued.Add(n)
+	e.wg.Go(func() { e.handle(w.ctx, k, w, m, true) })
+}
+
+// releaser is a routing record's part (see Queue.ConsumeRouted): Release
+// hands deliveries its worker has not begun to the target's own consumer.
+type releaser interface {
+	Release(ds []trailbridge.Delivery)
+}
+
+// routedHold is how long the deliveries of a routing record's part may
+// wait for a free slot of their target's worker before they are released
+// to the target's own consumer, so that a record waits only for deliveries
+// in flight.
+const routedHold = time.Second
+
+// handle settles every delivery of a message, then acknowledges it. routed
+// says the message is part of a routing record (see dispatch).
+func (e *Engine) handle(ctx context.Context, k Key, w *worker, m Message, routed bool) {
 	p := e.prepare(k)
 	ds := m.Deliveries()
+	unstarted := func(n int) {
+		if routed {
+			w.queued.Add(-int64(n))
+		}
+	}
 	if p == nil {
 		// The rule or target went away after the event was routed.
+		unstarted(len(ds))
 		for range ds {
 			e.notInvoked(k, "TargetGone")
 		}
 		m.Ack()
 		return
+	}
+	var hold <-chan time.Time
+	rel, _ := m.(releaser)
+	if routed && rel != nil {
+		t := time.NewTimer(routedHold)
+		defer t.Stop()
+		hold = t.C
 	}
 	// Keep the message ours while its deliveries take their time.
 	beat := time.NewTicker(deliveryHeartbeat)
@@ -294,24 +369,49 @@ func (e *Engine) handle(ctx context.Context, k Key, w *worker, m Message) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var failed error
-	for _, d := range ds {
+	notMade := 0 // deliveries not made because ctx ended
+loop:
+	for i, d := range ds {
 		select {
 		case w.sem <- struct{}{}:
+			unstarted(1)
+		case <-hold:
+			// The target is behind: what is not begun goes to its own
+			// consumer, and the record waits only for what is in flight.
+			unstarted(len(ds) - i)
+			rel.Release(ds[i:])
+			break loop
 		case <-ctx.Done():
-			m.Nak(0)
-			wg.Wait()
-			return
+			unstarted(len(ds) - i)
+			mu.Lock()
+			notMade += len(ds) - i
+			mu.Unlock()
+			break loop
 		}
 		wg.Go(func() {
 			defer func() { <-w.sem }()
 			if err := e.deliver(ctx, k, p, d, m.Attempts()); err != nil {
 				mu.Lock()
-				failed = err
+				if ctx.Err() != nil {
+					notMade++
+				} else {
+					failed = err
+				}
 				mu.Unlock()
 			}
 		})
 	}
 	wg.Wait()
+	if ctx.Err() != nil && routed && e.ctx.Err() == nil {
+		// The worker stopped because its target was removed (not because
+		// the process stops): what was not made is owed no more. Storing
+		// it apart would leave it where no consumer reads.
+		for range notMade {
+			e.notInvoked(k, "TargetGone")
+		}
+		m.Ack()
+		return
+	}
 	if failed != nil || ctx.Err() != nil {
 		// Something could not be settled (a retry or a dead letter not
 		// stored): offer the message again. Deliveries already made are

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -52,6 +53,7 @@ func (r *rules) remove(bus, name string) {
 // queue is an in-memory Queue.
 type queue struct {
 	mu        sync.Mutex
+	routed    chan routedPart // parts of routing records, when a test sends some
 	chans     map[Key]chan *msg
 	retries   []retried
 	forgotten []Key
@@ -84,6 +86,28 @@ func (q *queue) Consume(ctx context.Context, bus, rule, tgt string, n int, fn fu
 		select {
 		case m := <-c:
 			go fn(m)
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+type routedPart struct {
+	k Key
+	m *msg
+}
+
+func (q *queue) ConsumeRouted(ctx context.Context, fn func(Key, Message)) error {
+	q.mu.Lock()
+	if q.routed == nil {
+		q.routed = make(chan routedPart, 100)
+	}
+	c := q.routed
+	q.mu.Unlock()
+	for {
+		select {
+		case p := <-c:
+			fn(p.k, p.m)
 		case <-ctx.Done():
 			return nil
 		}
@@ -229,6 +253,12 @@ type harness struct {
 }
 
 func newHarness(t *testing.T, tg trailbridge.Target) *harness {
+	return newHarnessWith(t, tg, nil)
+}
+
+// newHarnessWith is newHarness with a chance to change the harness before
+// the engine runs.
+func newHarnessWith(t *testing.T, tg trailbridge.Target, configure func(*harness)) *harness {
 	h := &harness{rules: &rules{rs: map[string]*trailbridge.Rule{}}, q: &queue{}, tgt: &fakeTarget{}, dlq: &dlq{}, obs: &counts{}}
 	if tg.Arn == "" {
 		tg.Arn = arnA
@@ -238,6 +268,9 @@ func newHarness(t *testing.T, tg trailbridge.Target) *harness {
 		Rules: h.rules, Queue: h.q, Targets: resolver{arnA: h.tgt}, DeadLetters: h.dlq, Observer: h.obs,
 		Place:       trailbridge.Place{Region: "us-east-1", Account: "123456789012"},
 		BackoffBase: 40 * time.Millisecond, BackoffCap: time.Second, InlineRetry: 500 * time.Millisecond,
+	}
+	if configure != nil {
+		configure(h)
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
@@ -443,7 +476,7 @@ func TestRemovedTargetStopsItsWorker(t *testing.T) {
 	// A message for it that was already in flight is settled, not lost in
 	// a loop.
 	m := &msg{ds: []trailbridge.Delivery{event(2, time.Now())}}
-	h.e.handle(t.Context(), Key{"default", "r", "t"}, &worker{sem: make(chan struct{}, 1)}, m)
+	h.e.handle(t.Context(), Key{"default", "r", "t"}, &worker{sem: make(chan struct{}, 1)}, m, false)
 	if acked, _ := m.settled(); !acked || h.obs.get("not invoked TargetGone") != 1 {
 		t.Errorf("acked %v, counts %v", acked, h.obs.n)
 	}
@@ -460,5 +493,194 @@ func TestBackoffGrowsAndIsCapped(t *testing.T) {
 	}
 	if !strings.Contains(fmt.Sprint(DefaultMaximumRetryAttempts, DefaultMaximumEventAgeInSeconds), "185 86400") {
 		t.Error("defaults differ from EventBridge's")
+	}
+}
+
+// blockingTarget holds every invocation until released.
+type blockingTarget struct {
+	release chan struct{}
+	calls   atomic.Int32
+}
+
+func (b *blockingTarget) Invoke(ctx context.Context, _ *target.Invocation) error {
+	b.calls.Add(1)
+	select {
+	case <-b.release:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// TestRoutedParts checks the first attempts made from routing records: a
+// part is attempted by its target's worker and settled; a part for a target
+// whose worker is behind (here one that does not answer) is stored for the
+// target's own consumer (Nak) at once, so that it holds up neither its
+// record nor the other targets; a part for a target that went away is
+// settled without an attempt.
+func TestRoutedParts(t *testing.T) {
+	slow := &blockingTarget{release: make(chan struct{})}
+	defer close(slow.release)
+	h := newHarnessWith(t, trailbridge.Target{Id: "t"}, func(h *harness) {
+		h.e.Targets = resolver{arnA: h.tgt, "arn:aws:lambda:us-east-1:123456789012:function:slow": slow}
+		h.rules.put(&trailbridge.Rule{Name: "s", EventBusName: "default", State: "ENABLED", EventPattern: `{}`,
+			Targets: []trailbridge.Target{{Id: "slow", Arn: "arn:aws:lambda:us-east-1:123456789012:function:slow"}}})
+		h.e.Concurrency = 2
+	})
+	check.For(t, 5*time.Second, time.Millisecond, func() error {
+		h.q.mu.Lock()
+		defer h.q.mu.Unlock()
+		if h.q.routed == nil {
+			return errors.New("routing records not consumed yet")
+		}
+		return nil
+	})
+	part := func(k Key, n int) *msg {
+		var ds []trailbridge.Delivery
+		for i := range n {
+			d := event(i, time.Now())
+			d.Rule, d.Target = k.Rule, k.Target
+			ds = append(ds, d)
+		}
+		m := &msg{ds: ds}
+		h.q.routed <- routedPart{k, m}
+		return m
+	}
+	slowKey := Key{"default", "s", "slow"}
+	// The slow target takes its concurrency (2, here) in flight and a
+	// backlog of 8 times that waiting; more is stored apart at once.
+	held := part(slowKey, routedBacklog*2)
+	check.For(t, 5*time.Second, time.Millisecond, func() error {
+		if n := slow.calls.Load(); n != 2 {
+			return fmt.Errorf("%d invocations in flight, want 2", n)
+		}
+		return nil
+	})
+	held2 := part(slowKey, 2)
+	spilled := part(slowKey, 1)
+	if acked, naked := waitSettled(t, spilled); acked || !naked {
+		t.Errorf("part for a target behind: acked %v, stored apart %v; want stored apart", acked, naked)
+	}
+	fast := part(Key{"default", "r", "t"}, 3)
+	if acked, naked := waitSettled(t, fast); !acked || naked {
+		t.Errorf("part for a free target: acked %v, stored apart %v; want acked", acked, naked)
+	}
+	for _, m := range []*msg{held, held2} {
+		if a, n := m.settled(); a || n {
+			t.Errorf("a part of the slow target settled (acked %v) while its target had not answered", a)
+		}
+	}
+	// A part for a target this process does not know (another process
+	// may have loaded it already) is stored for the target's consumer,
+	// never settled as gone.
+	unknown := part(Key{"default", "nosuch", "t"}, 2)
+	if acked, naked := waitSettled(t, unknown); acked || !naked {
+		t.Errorf("part for a target this process does not know: acked %v, stored apart %v; want stored apart", acked, naked)
+	}
+	if n := h.obs.get("not invoked TargetGone"); n != 0 {
+		t.Errorf("TargetGone counted %d times, want 0", n)
+	}
+}
+
+// releasingMsg is a routing record's part: it records what its worker
+// releases.
+type releasingMsg struct {
+	msg
+	released []trailbridge.Delivery
+}
+
+func (m *releasingMsg) Release(ds []trailbridge.Delivery) {
+	m.mu.Lock()
+	m.released = append(m.released, ds...)
+	m.mu.Unlock()
+}
+
+// TestRoutedPartReleased checks that deliveries of a part that wait longer
+// than routedHold for their worker are released to the target's own
+// consumer, not begun, while the part waits for its delivery in flight.
+func TestRoutedPartReleased(t *testing.T) {
+	slow := &blockingTarget{release: make(chan struct{})}
+	h := newHarnessWith(t, trailbridge.Target{Id: "t"}, func(h *harness) {
+		h.e.Targets = resolver{arnA: slow}
+		h.e.Concurrency = 1
+	})
+	k := Key{"default", "r", "t"}
+	var w *worker
+	check.For(t, 5*time.Second, time.Millisecond, func() error {
+		h.e.mu.Lock()
+		defer h.e.mu.Unlock()
+		if w = h.e.workers[k]; w == nil {
+			return errors.New("no worker yet")
+		}
+		return nil
+	})
+	m := &releasingMsg{msg: msg{ds: []trailbridge.Delivery{event(1, time.Now()), event(2, time.Now()), event(3, time.Now())}}}
+	start := time.Now()
+	h.e.dispatch(k, m)
+	check.For(t, 5*time.Second, time.Millisecond, func() error {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		if len(m.released) != 2 {
+			return fmt.Errorf("%d deliveries released", len(m.released))
+		}
+		return nil
+	})
+	if waited := time.Since(start); waited < routedHold*3/4 {
+		t.Errorf("released after %v, before routedHold (%v)", waited, routedHold)
+	}
+	if q := w.queued.Load(); q != 0 {
+		t.Errorf("%d deliveries still counted waiting", q)
+	}
+	if a, n := m.settled(); a || n {
+		t.Errorf("part settled (acked %v, stored apart %v) while a delivery was in flight", a, n)
+	}
+	close(slow.release)
+	if acked, naked := waitSettled(t, &m.msg); !acked || naked {
+		t.Errorf("after its delivery in flight: acked %v, stored apart %v; want acked", acked, naked)
+	}
+	if n := slow.calls.Load(); n != 1 {
+		t.Errorf("%d invocations, want 1: released deliveries were begun", n)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if string(m.released[0].Event) != string(event(2, time.Now()).Event) {
+		t.Errorf("released %s first, want the second event", m.released[0].Event)
+	}
+}
+
+// TestRoutedPartOfRemovedTarget checks that a part in the works when its
+// target is removed is settled, its deliveries counted as not invoked
+// because the target is gone, rather than stored where no consumer reads.
+func TestRoutedPartOfRemovedTarget(t *testing.T) {
+	slow := &blockingTarget{release: make(chan struct{})}
+	defer close(slow.release)
+	h := newHarnessWith(t, trailbridge.Target{Id: "t"}, func(h *harness) {
+		h.e.Targets = resolver{arnA: slow}
+		h.e.Concurrency = 1
+	})
+	k := Key{"default", "r", "t"}
+	check.For(t, 5*time.Second, time.Millisecond, func() error {
+		h.e.mu.Lock()
+		defer h.e.mu.Unlock()
+		if h.e.workers[k] == nil {
+			return errors.New("no worker yet")
+		}
+		return nil
+	})
+	m := &msg{ds: []trailbridge.Delivery{event(1, time.Now()), event(2, time.Now()), event(3, time.Now())}}
+	h.e.dispatch(k, m)
+	check.For(t, 5*time.Second, time.Millisecond, func() error {
+		if n := slow.calls.Load(); n != 1 {
+			return fmt.Errorf("%d invocations, want 1", n)
+		}
+		return nil
+	})
+	h.rules.remove("default", "r")
+	h.e.Changed("default", "r")
+	if acked, naked := waitSettled(t, m); !acked || naked {
+		t.Errorf("part of a removed target: acked %v, stored apart %v; want acked", acked, naked)
+	}
+	if n := h.obs.get("not invoked TargetGone"); n != 3 {
+		t.Errorf("TargetGone counted %d times, want 3 (one cancelled in flight, two not begun)", n)
 	}
 }

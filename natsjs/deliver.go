@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -19,12 +20,23 @@ import (
 // a retry message.
 const attemptsHeader = "Tb-Attempts"
 
-// DeliveryMsg is one stored delivery message: the deliveries packed in it,
-// and its acknowledgement. Its methods are safe for concurrent use.
+// DeliveryMsg is one stored delivery message (the deliveries packed in it,
+// and its acknowledgement), or the part of a routing record owed to one
+// target. Its methods are safe for concurrent use.
 type DeliveryMsg struct {
 	m        jetstream.Msg
 	ds       []trailbridge.Delivery
 	attempts int
+
+	// For a part of a routing record:
+	rec  *routedRecord
+	sp   *spiller
+	once sync.Once // a part is settled, or stored apart, once
+}
+
+// Key returns the bus, rule and target the deliveries are owed to.
+func (d *DeliveryMsg) Key() (bus, rule, target string) {
+	return d.ds[0].Bus, d.ds[0].Rule, d.ds[0].Target
 }
 
 // Deliveries returns the deliveries of the message.
@@ -36,13 +48,47 @@ func (d *DeliveryMsg) Attempts() int { return d.attempts }
 
 // InProgress tells JetStream the message is still being worked on, so that
 // it is not offered to another worker meanwhile.
-func (d *DeliveryMsg) InProgress() { d.m.InProgress() }
+func (d *DeliveryMsg) InProgress() {
+	if d.rec != nil {
+		d.rec.m.InProgress()
+		return
+	}
+	d.m.InProgress()
+}
 
-// Ack says every delivery of the message is settled.
-func (d *DeliveryMsg) Ack() error { return d.m.Ack() }
+// Ack says every delivery of the message is settled (for a part, every
+// delivery not released).
+func (d *DeliveryMsg) Ack() error {
+	if d.rec != nil {
+		d.once.Do(d.rec.settle)
+		return nil
+	}
+	return d.m.Ack()
+}
 
-// Nak offers the message again after delay.
-func (d *DeliveryMsg) Nak(delay time.Duration) { d.m.NakWithDelay(delay) }
+// Nak offers the message again after delay. A part of a routing record is
+// stored on its target's subject instead, for the target's consumer, at
+// once.
+func (d *DeliveryMsg) Nak(delay time.Duration) {
+	if d.rec != nil {
+		d.once.Do(func() { d.sp.add(d) })
+		return
+	}
+	d.m.NakWithDelay(delay)
+}
+
+// Release hands deliveries of a routing record's part that its worker has
+// not begun (and will not) to the target's own consumer: they are stored
+// on the target's subject, and the record waits for that as for the part.
+// Call it before the part is settled. For a stored delivery message it does
+// nothing: its consumer offers what it does not settle again anyway.
+func (d *DeliveryMsg) Release(ds []trailbridge.Delivery) {
+	if d.rec == nil || len(ds) == 0 {
+		return
+	}
+	d.rec.pending.Add(1)
+	d.sp.add(&DeliveryMsg{rec: d.rec, ds: ds})
+}
 
 // DeliveryConsumer is the durable consumer of one target of one rule: its
 // name is derived from the three names, so every process that serves the

@@ -8,7 +8,9 @@
 // Subjects and their streams:
 //
 //	TB_EVENTS      tb.events             groups of accepted events, one message per commit
-//	TB_DELIVERIES  tb.dlv.BUS.RULE.TGT   one message per (event, rule, target)
+//	TB_DELIVERIES  tb.routed             routing records: a routed batch's deliveries, one message
+//	               tb.dlv.BUS.RULE.TGT   deliveries of one target, for its own consumer
+//	               tb.sched.ID           retries, scheduled to return to tb.dlv.BUS.RULE.TGT
 //	KV tbconfig    bus.BUS, rule.BUS.NAME
 //
 // Names are escaped into subject tokens by escapeToken, so any bus, rule or

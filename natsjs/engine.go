@@ -65,6 +65,8 @@ const (
 	eventsSubject     = "tb.events"
 	deliveriesSubject = "tb.dlv"
 	scheduleSubject   = "tb.sched"
+	// RoutedSubject holds the router's routing records (see ConsumeRouted).
+	RoutedSubject = "tb.routed"
 )
 
 // EventsRetention is how long accepted events stay in TB_EVENTS. The router
@@ -190,7 +192,7 @@ func (e *Engine) ensureStreams(ctx context.Context) error {
 	e.deliveries, err = e.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:               DeliveriesStream,
 		Description:        "deliveries owed to each (rule, target), and their scheduled retries",
-		Subjects:           []string{deliveriesSubject + ".>", scheduleSubject + ".>"},
+		Subjects:           []string{deliveriesSubject + ".>", scheduleSubject + ".>", RoutedSubject},
 		Retention:          jetstream.LimitsPolicy,
 		Storage:            jetstream.FileStorage,
 		Replicas:           e.opts.Replicas,

@@ -355,7 +355,7 @@ func TestAppendOnceDeduplicates(t *testing.T) {
 	}
 }
 
-func TestPublishDeliveries(t *testing.T) {
+func TestStoreDeliveries(t *testing.T) {
 	e := openTest(t, t.TempDir())
 	defer e.Close()
 	ctx := t.Context()
@@ -368,7 +368,7 @@ func TestPublishDeliveries(t *testing.T) {
 	for i := range 1200 {
 		ds = append(ds, trailbridge.Delivery{Bus: "b.1", Rule: "many", Target: fmt.Sprint("m", i), Event: []byte(`{}`), Ingested: now})
 	}
-	if err := e.PublishDeliveries(ctx, ds); err != nil {
+	if err := e.StoreDeliveries(ctx, ds); err != nil {
 		t.Fatal(err)
 	}
 	info, err := e.deliveries.Info(ctx, jetstream.WithSubjectFilter(">"))
@@ -462,7 +462,7 @@ func TestConsumeDeliveriesAndRetry(t *testing.T) {
 		ds = append(ds, trailbridge.Delivery{Bus: "b", Rule: "r", Target: "t", Event: fmt.Appendf(nil, `{"i":%d}`, i), Ingested: now})
 	}
 	ds = append(ds, trailbridge.Delivery{Bus: "b", Rule: "r", Target: "other", Event: []byte(`{}`), Ingested: now})
-	if err := e.PublishDeliveries(ctx, ds); err != nil {
+	if err := e.StoreDeliveries(ctx, ds); err != nil {
 		t.Fatal(err)
 	}
 	type got struct {
@@ -510,5 +510,175 @@ func TestConsumeDeliveriesAndRetry(t *testing.T) {
 	}
 	if _, err := e.js.Consumer(t.Context(), DeliveriesStream, DeliveryConsumer("b", "r", "t")); !errors.Is(err, jetstream.ErrConsumerNotFound) {
 		t.Errorf("consumer after ForgetDeliveries: %v", err)
+	}
+}
+
+func FuzzReadRouted(f *testing.F) {
+	f.Add(appendRouted([]byte{routedVersion}, trailbridge.Delivery{Bus: "b", Rule: "r", Target: "t", Event: []byte("{}"), Trace: "x", From: "y"}))
+	f.Add([]byte{routedVersion})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ds, err := readRouted(b)
+		if err != nil {
+			return
+		}
+		again := []byte{routedVersion}
+		for _, d := range ds {
+			again = appendRouted(again, d)
+		}
+		back, err := readRouted(again)
+		if err != nil || len(back) != len(ds) {
+			t.Fatalf("re-encoding %d deliveries: %d, %v", len(ds), len(back), err)
+		}
+		for i := range ds {
+			if back[i].Bus != ds[i].Bus || back[i].Rule != ds[i].Rule || back[i].Target != ds[i].Target || string(back[i].Event) != string(ds[i].Event) ||
+				back[i].Trace != ds[i].Trace || back[i].From != ds[i].From || !back[i].Ingested.Equal(ds[i].Ingested) {
+				t.Fatalf("delivery %d: %+v, then %+v", i, ds[i], back[i])
+			}
+		}
+	})
+}
+
+// TestRoutingRecords checks the router's records: one message for all the
+// deliveries of a routed batch, read back as one part per target, the
+// record acknowledged once every part is settled, and a part settled with
+// Nak stored on its target's subject for the target's consumer.
+func TestRoutingRecords(t *testing.T) {
+	e := openTest(t, t.TempDir())
+	defer e.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	now := time.Now().Truncate(time.Microsecond)
+	var ds []trailbridge.Delivery
+	for i := range 6 {
+		ds = append(ds, trailbridge.Delivery{Bus: "b", Rule: "r", Target: fmt.Sprint("t", i%3), Event: fmt.Appendf(nil, `{"i":%d}`, i), Ingested: now, From: "other"})
+	}
+	if err := e.PublishDeliveries(ctx, ds); err != nil {
+		t.Fatal(err)
+	}
+	info, err := e.deliveries.Info(ctx, jetstream.WithSubjectFilter(">"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.State.Msgs != 1 {
+		t.Fatalf("stored %d messages, want one routing record", info.State.Msgs)
+	}
+	parts := make(chan *DeliveryMsg, 10)
+	go e.ConsumeRouted(ctx, func(m *DeliveryMsg) { parts <- m })
+	got := map[string]*DeliveryMsg{}
+	for range 3 {
+		select {
+		case m := <-parts:
+			_, _, tgt := m.Key()
+			got[tgt] = m
+		case <-time.After(10 * time.Second):
+			t.Fatal("parts not consumed")
+		}
+	}
+	for tgt, m := range got {
+		if len(m.Deliveries()) != 2 || m.Attempts() != 0 || m.Deliveries()[0].From != "other" || !m.Deliveries()[0].Ingested.Equal(now) {
+			t.Errorf("part for %s = %+v", tgt, m.Deliveries())
+		}
+	}
+	routed := func() (pending int) {
+		c, err := e.js.Consumer(ctx, DeliveriesStream, RoutedConsumer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ci, err := c.Info(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ci.NumAckPending
+	}
+	got["t0"].Ack()
+	got["t0"].Ack() // settling twice counts once
+	got["t1"].Nak(time.Second)
+	if n := routed(); n != 1 {
+		t.Errorf("%d records awaiting acknowledgement with a part unsettled, want 1", n)
+	}
+	got["t2"].Ack()
+	check.For(t, 5*time.Second, 10*time.Millisecond, func() error {
+		if n := routed(); n != 0 {
+			return fmt.Errorf("%d records awaiting acknowledgement, want 0", n)
+		}
+		return nil
+	})
+	m, err := e.deliveries.GetLastMsgForSubject(ctx, DeliverySubject("b", "r", "t1"))
+	if err != nil {
+		t.Fatalf("the part stored apart: %v", err)
+	}
+	apart, err := ReadDeliveries(m.Subject, m.Data)
+	if err != nil || len(apart) != 2 || string(apart[1].Event) != `{"i":4}` || apart[0].From != "other" {
+		t.Fatalf("stored apart: %+v, %v", apart, err)
+	}
+}
+
+// TestRoutedRelease checks that deliveries of a part released by its
+// worker are stored on the target's subject, and that the record waits for
+// the part's other deliveries all the same.
+func TestRoutedRelease(t *testing.T) {
+	e := openTest(t, t.TempDir())
+	defer e.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	now := time.Now().Truncate(time.Microsecond)
+	ds := []trailbridge.Delivery{{Bus: "b", Rule: "r", Target: "fast", Event: []byte(`{"i":0}`), Ingested: now}}
+	for i := 1; i <= 3; i++ {
+		ds = append(ds, trailbridge.Delivery{Bus: "b", Rule: "r", Target: "slow", Event: fmt.Appendf(nil, `{"i":%d}`, i), Ingested: now})
+	}
+	if err := e.PublishDeliveries(ctx, ds); err != nil {
+		t.Fatal(err)
+	}
+	parts := make(chan *DeliveryMsg, 10)
+	go e.ConsumeRouted(ctx, func(m *DeliveryMsg) { parts <- m })
+	var slow *DeliveryMsg
+	for range 2 {
+		select {
+		case m := <-parts:
+			if _, _, tgt := m.Key(); tgt == "fast" {
+				m.Ack()
+			} else {
+				slow = m
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("parts not consumed")
+		}
+	}
+	pending := func() int {
+		c, err := e.js.Consumer(ctx, DeliveriesStream, RoutedConsumer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ci, err := c.Info(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ci.NumAckPending
+	}
+	slow.Release(slow.Deliveries()[1:])
+	var apart []trailbridge.Delivery
+	check.For(t, 5*time.Second, 10*time.Millisecond, func() error {
+		m, err := e.deliveries.GetLastMsgForSubject(ctx, DeliverySubject("b", "r", "slow"))
+		if err != nil {
+			return fmt.Errorf("the released deliveries: %w", err)
+		}
+		apart, err = ReadDeliveries(m.Subject, m.Data)
+		return err
+	})
+	if len(apart) != 2 || string(apart[0].Event) != `{"i":2}` || string(apart[1].Event) != `{"i":3}` {
+		t.Errorf("stored apart: %+v", apart)
+	}
+	if n := pending(); n != 1 {
+		t.Errorf("%d records awaiting acknowledgement while a delivery is in flight, want 1", n)
+	}
+	slow.Ack()
+	check.For(t, 5*time.Second, 10*time.Millisecond, func() error {
+		if n := pending(); n != 0 {
+			return fmt.Errorf("%d records awaiting acknowledgement", n)
+		}
+		return nil
+	})
+	if _, err := e.deliveries.GetLastMsgForSubject(ctx, DeliverySubject("b", "r", "fast")); err == nil {
+		t.Error("the settled part was stored apart too")
 	}
 }

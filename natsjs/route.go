@@ -147,14 +147,13 @@ func (e *Engine) ConsumeEvents(ctx context.Context, fn func(ctx context.Context,
 // maxAtomicBatch is JetStream's default limit of messages per atomic batch.
 const maxAtomicBatch = 1000
 
-// PublishDeliveries stores deliveries durably. The deliveries owed to one
-// target of one rule are packed into one message on that target's subject;
-// many messages are written as atomic batches (of up to 1000 messages),
-// which the server stores with one sync. With every write synced,
-// the cost of storing is per message, so packing is what lets routing keep
-// up with ingestion: a routed batch costs one write per target it reaches,
-// not one per (event, target).
-func (e *Engine) PublishDeliveries(ctx context.Context, ds []trailbridge.Delivery) error {
+// StoreDeliveries stores deliveries on their targets' subjects, where each
+// target's consumer finds them: the deliveries owed to one target of one
+// rule are packed into one message; many messages are written as atomic
+// batches (of up to 1000 messages), which the server stores with one sync.
+// Routing writes a routing record instead (PublishDeliveries); this is for
+// deliveries whose first attempt cannot be made from it (see ConsumeRouted).
+func (e *Engine) StoreDeliveries(ctx context.Context, ds []trailbridge.Delivery) error {
 	type key struct{ bus, rule, target string }
 	index := map[key]int{}
 	var msgs []*nats.Msg
@@ -245,9 +244,12 @@ func DeliverySubject(bus, rule, target string) string {
 	return deliveriesSubject + "." + escapeToken(bus) + "." + escapeToken(rule) + "." + escapeToken(target)
 }
 
-// ReadDeliveries reads a stored delivery message back into the deliveries
-// packed in it. The events alias data.
+// ReadDeliveries reads a stored delivery message, or a routing record, back
+// into the deliveries packed in it. The events alias data.
 func ReadDeliveries(subject string, data []byte) ([]trailbridge.Delivery, error) {
+	if subject == RoutedSubject {
+		return readRouted(data)
+	}
 	toks := splitSubject(subject)
 	if len(toks) != 5 || toks[0]+"."+toks[1] != deliveriesSubject {
 		return nil, fmt.Errorf("not a delivery subject: %q", subject)

@@ -16,6 +16,13 @@ func (q deliveryQueue) Consume(ctx context.Context, bus, rule, target string, n 
 	return q.e.ConsumeDeliveries(ctx, bus, rule, target, n, func(m *natsjs.DeliveryMsg) { fn(m) })
 }
 
+func (q deliveryQueue) ConsumeRouted(ctx context.Context, fn func(delivery.Key, delivery.Message)) error {
+	return q.e.ConsumeRouted(ctx, func(m *natsjs.DeliveryMsg) {
+		bus, rule, target := m.Key()
+		fn(delivery.Key{Bus: bus, Rule: rule, Target: target}, m)
+	})
+}
+
 func (q deliveryQueue) Forget(ctx context.Context, bus, rule, target string) error {
 	return q.e.ForgetDeliveries(ctx, bus, rule, target)
 }
