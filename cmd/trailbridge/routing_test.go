@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	tb "github.com/trailbridge/trailbridge"
 	"github.com/trailbridge/trailbridge/delivery"
 	"github.com/trailbridge/trailbridge/internal/check"
@@ -233,7 +232,7 @@ func TestRoutingRecordsHangingTargets(t *testing.T) {
 	// concurrency, 32, in flight) is stored for their own consumers.
 	var apart map[string]int
 	check.For(t, 20*time.Second, 50*time.Millisecond, func() error {
-		apart = storedApart(t, e.JetStream())
+		_, apart = storedDeliveries(t, e.JetStream())
 		for i := range hanging {
 			id := fmt.Sprint("hang", i)
 			if n := apart[natsjs.DeliverySubject("default", id, id)]; n < records-32 {
@@ -253,34 +252,4 @@ func TestRoutingRecordsHangingTargets(t *testing.T) {
 	if n := apart[natsjs.DeliverySubject("default", "ok", "ok")]; n != 0 {
 		t.Errorf("%d deliveries of the healthy target stored apart, want 0", n)
 	}
-}
-
-// storedApart counts the deliveries stored on each target's subject (not
-// in routing records).
-func storedApart(t *testing.T, js jetstream.JetStream) map[string]int {
-	t.Helper()
-	s, err := js.Stream(t.Context(), natsjs.DeliveriesStream)
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := s.Info(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]int{}
-	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && info.State.Msgs > 0; seq++ {
-		m, err := s.GetMsg(t.Context(), seq)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if m.Subject == natsjs.RoutedSubject {
-			continue
-		}
-		ds, err := natsjs.ReadDeliveries(m.Subject, m.Data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got[m.Subject] += len(ds)
-	}
-	return got
 }

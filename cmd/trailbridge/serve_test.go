@@ -77,7 +77,15 @@ func must[T any](v T, err error) T {
 
 // deliveries counts the deliveries the router stored, in its routing
 // records, per target's subject.
-func deliveries(t *testing.T, js jetstream.JetStream) map[string]uint64 {
+func deliveries(t *testing.T, js jetstream.JetStream) map[string]int {
+	routed, _ := storedDeliveries(t, js)
+	return routed
+}
+
+// storedDeliveries counts the deliveries stored per target's subject: in
+// routing records, and apart (on the target's subject, for its own
+// consumer).
+func storedDeliveries(t *testing.T, js jetstream.JetStream) (routed, apart map[string]int) {
 	t.Helper()
 	s, err := js.Stream(t.Context(), natsjs.DeliveriesStream)
 	if err != nil {
@@ -87,24 +95,28 @@ func deliveries(t *testing.T, js jetstream.JetStream) map[string]uint64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := map[string]uint64{}
+	routed, apart = map[string]int{}, map[string]int{}
 	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && info.State.Msgs > 0; seq++ {
 		m, err := s.GetMsg(t.Context(), seq)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if m.Subject != natsjs.RoutedSubject {
-			continue // deliveries stored again for their target's consumer, or retries
+		if m.Subject != natsjs.RoutedSubject && !strings.HasPrefix(m.Subject, "tb.dlv.") {
+			continue // a scheduled retry
 		}
 		ds, err := natsjs.ReadDeliveries(m.Subject, m.Data)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, d := range ds {
-			got[natsjs.DeliverySubject(d.Bus, d.Rule, d.Target)]++
+			if m.Subject == natsjs.RoutedSubject {
+				routed[natsjs.DeliverySubject(d.Bus, d.Rule, d.Target)]++
+			} else {
+				apart[m.Subject]++
+			}
 		}
 	}
-	return got
+	return routed, apart
 }
 
 func waitDeliveries(t *testing.T, js jetstream.JetStream, want map[string]uint64) {
