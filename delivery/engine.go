@@ -314,7 +314,8 @@ func (e *Engine) dispatch(k Key, m Message) {
 }
 
 // releaser is a routing record's part (see Queue.ConsumeRouted): Release
-// hands deliveries its worker has not begun to the target's own consumer.
+// hands its last deliveries, which its worker has not begun, to the
+// target's own consumer.
 type releaser interface {
 	Release(ds []trailbridge.Delivery)
 }
@@ -406,6 +407,9 @@ loop:
 		// The worker stopped because its target was removed (not because
 		// the process stops): what was not made is owed no more. Storing
 		// it apart would leave it where no consumer reads.
+		if failed != nil {
+			e.log().Error("target removed with deliveries not settled", "bus", k.Bus, "rule", k.Rule, "target", k.Target, "err", failed)
+		}
 		for range notMade {
 			e.notInvoked(k, "TargetGone")
 		}

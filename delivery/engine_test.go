@@ -684,3 +684,32 @@ func TestRoutedPartOfRemovedTarget(t *testing.T) {
 		t.Errorf("TargetGone counted %d times, want 3 (one cancelled in flight, two not begun)", n)
 	}
 }
+
+// TestRoutedPartOfRuleNotLoaded checks that a part is stored for its
+// target's consumer, not settled, when the process's rules do not have the
+// rule although a worker still runs (the view and the workers are brought
+// in line only by Changed).
+func TestRoutedPartOfRuleNotLoaded(t *testing.T) {
+	h := newHarness(t, trailbridge.Target{Id: "t"})
+	k := Key{"default", "r", "t"}
+	check.For(t, 5*time.Second, time.Millisecond, func() error {
+		h.e.mu.Lock()
+		defer h.e.mu.Unlock()
+		if h.e.workers[k] == nil {
+			return errors.New("no worker yet")
+		}
+		return nil
+	})
+	h.rules.remove("default", "r")
+	h.e.mu.Lock()
+	delete(h.e.prepped, k)
+	h.e.mu.Unlock()
+	m := &msg{ds: []trailbridge.Delivery{event(1, time.Now())}}
+	h.e.dispatch(k, m)
+	if acked, naked := waitSettled(t, m); acked || !naked {
+		t.Errorf("acked %v, stored apart %v; want stored apart", acked, naked)
+	}
+	if n := h.obs.get("not invoked TargetGone"); n != 0 {
+		t.Errorf("TargetGone counted %d times", n)
+	}
+}

@@ -77,16 +77,19 @@ func (d *DeliveryMsg) Nak(delay time.Duration) {
 	d.m.NakWithDelay(delay)
 }
 
-// Release hands deliveries of a routing record's part that its worker has
-// not begun (and will not) to the target's own consumer: they are stored
-// on the target's subject, and the record waits for that as for the part.
-// Call it before the part is settled. For a stored delivery message it does
-// nothing: its consumer offers what it does not settle again anyway.
+// Release hands the last deliveries of a routing record's part, which its
+// worker has not begun (and will not), to the target's own consumer: they
+// are stored on the target's subject, and the record waits for that as for
+// the part. Deliveries returns the others after it. Call it before the
+// part is settled. For a stored delivery message it does nothing: its
+// consumer offers what it does not settle again anyway.
 func (d *DeliveryMsg) Release(ds []trailbridge.Delivery) {
-	if d.rec == nil || len(ds) == 0 {
+	if d.rec == nil || len(ds) == 0 || len(ds) > len(d.ds) {
 		return
 	}
 	d.rec.pending.Add(1)
+	keep := len(d.ds) - len(ds)
+	d.ds = d.ds[:keep:keep]
 	d.sp.add(&DeliveryMsg{rec: d.rec, ds: ds})
 }
 

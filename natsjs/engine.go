@@ -49,7 +49,9 @@ type Engine struct {
 
 	events     jetstream.Stream
 	deliveries jetstream.Stream
-	ingest     *ingester
+
+	routedMaxHeld int // tests lower routedMaxHeld
+	ingest        *ingester
 
 	qmu    sync.Mutex
 	queues *Queues // started by Queues on first use
@@ -189,9 +191,16 @@ func (e *Engine) ensureStreams(ctx context.Context) error {
 	// each under tb.sched), which JetStream moves back onto their target's
 	// subject when due: a target's retries hold no consumer slot while
 	// they wait.
-	e.deliveries, err = e.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	e.deliveries, err = e.ensureDeliveries(ctx)
+	return err
+}
+
+// ensureDeliveries creates TB_DELIVERIES, or brings its settings to this
+// release's.
+func (e *Engine) ensureDeliveries(ctx context.Context) (jetstream.Stream, error) {
+	s, err := e.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:               DeliveriesStream,
-		Description:        "deliveries owed to each (rule, target), and their scheduled retries",
+		Description:        "routing records, deliveries owed to each (rule, target), and their scheduled retries",
 		Subjects:           []string{deliveriesSubject + ".>", scheduleSubject + ".>", RoutedSubject},
 		Retention:          jetstream.LimitsPolicy,
 		Storage:            jetstream.FileStorage,
@@ -202,9 +211,9 @@ func (e *Engine) ensureStreams(ctx context.Context) error {
 		AllowRollup:        true,
 	})
 	if err != nil {
-		return fmt.Errorf("create stream %s: %w", DeliveriesStream, err)
+		return nil, fmt.Errorf("create stream %s: %w", DeliveriesStream, err)
 	}
-	return nil
+	return s, nil
 }
 
 // dial opens a connection of its own: the ingest path, the router and the

@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -680,5 +683,155 @@ func TestRoutedRelease(t *testing.T) {
 	})
 	if _, err := e.deliveries.GetLastMsgForSubject(ctx, DeliverySubject("b", "r", "fast")); err == nil {
 		t.Error("the settled part was stored apart too")
+	}
+}
+
+// TestRoutedHeldLimit checks that a process holding routedMaxHeld records
+// unsettled stores every part of the next records apart and acknowledges
+// them, so that targets holding records cannot take the consumer's limit.
+func TestRoutedHeldLimit(t *testing.T) {
+	e := openTest(t, t.TempDir())
+	defer e.Close()
+	e.routedMaxHeld = 2
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	for i := range 5 {
+		d := trailbridge.Delivery{Bus: "b", Rule: "r", Target: "t", Event: fmt.Appendf(nil, `{"i":%d}`, i), Ingested: time.Now()}
+		if err := e.PublishDeliveries(ctx, []trailbridge.Delivery{d}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	parts := make(chan *DeliveryMsg, 10)
+	go e.ConsumeRouted(ctx, func(m *DeliveryMsg) { parts <- m }) // never settled
+	check.For(t, 10*time.Second, 10*time.Millisecond, func() error {
+		c, err := e.js.Consumer(ctx, DeliveriesStream, RoutedConsumer)
+		if err != nil {
+			return err
+		}
+		ci, err := c.Info(ctx)
+		if err != nil {
+			return err
+		}
+		if ci.NumPending != 0 || ci.NumAckPending != 2 {
+			return fmt.Errorf("%d records unread, %d unsettled; want 0 and 2", ci.NumPending, ci.NumAckPending)
+		}
+		return nil
+	})
+	if n := len(parts); n != 2 {
+		t.Errorf("%d parts handed out, want 2", n)
+	}
+	info, err := e.deliveries.Info(ctx, jetstream.WithSubjectFilter(DeliverySubject("b", "r", "t")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.State.Msgs == 0 {
+		t.Error("the records past the limit were not stored apart")
+	}
+	var apart int
+	for seq := info.State.FirstSeq; seq <= info.State.LastSeq; seq++ {
+		m, err := e.deliveries.GetMsg(ctx, seq)
+		if err != nil || m.Subject != DeliverySubject("b", "r", "t") {
+			continue
+		}
+		ds, err := ReadDeliveries(m.Subject, m.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		apart += len(ds)
+	}
+	if apart != 3 {
+		t.Errorf("%d deliveries stored apart, want 3", apart)
+	}
+}
+
+// fakeRecordMsg is a routing record's message that counts its
+// acknowledgements.
+type fakeRecordMsg struct {
+	jetstream.Msg
+	acks, naks, progress atomic.Int32
+}
+
+func (m *fakeRecordMsg) Ack() error                       { m.acks.Add(1); return nil }
+func (m *fakeRecordMsg) NakWithDelay(time.Duration) error { m.naks.Add(1); return nil }
+func (m *fakeRecordMsg) Nak() error                       { m.naks.Add(1); return nil }
+func (m *fakeRecordMsg) InProgress() error                { m.progress.Add(1); return nil }
+
+// TestSpillerRetries checks that a failed write of parts stored apart is
+// tried again with the record kept in progress, never offered back whole
+// (which would make every other target's delivery again).
+func TestSpillerRetries(t *testing.T) {
+	var calls atomic.Int32
+	sp := &spiller{log: slog.New(slog.DiscardHandler), wake: make(chan struct{}, 1), store: func(context.Context, []trailbridge.Delivery) error {
+		if calls.Add(1) <= 2 {
+			return errors.New("disk full")
+		}
+		return nil
+	}}
+	m := &fakeRecordMsg{}
+	done := make(chan struct{})
+	r := &routedRecord{m: m, done: func() { close(done) }}
+	r.pending.Store(1)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go sp.run(ctx)
+	(&DeliveryMsg{rec: r, sp: sp, ds: []trailbridge.Delivery{{Bus: "b", Rule: "r", Target: "t"}}}).Nak(0)
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("record not settled")
+	}
+	if calls.Load() != 3 || m.acks.Load() != 1 || m.naks.Load() != 0 || m.progress.Load() < 2 {
+		t.Errorf("writes %d, acks %d, naks %d, in progress %d; want 3, 1, 0, at least 2", calls.Load(), m.acks.Load(), m.naks.Load(), m.progress.Load())
+	}
+}
+
+// TestRoutedSubjectRestored checks that a stream whose subjects a process
+// of an older release reset (without tb.routed) gets them back when the
+// router writes a record.
+func TestRoutedSubjectRestored(t *testing.T) {
+	e := openTest(t, t.TempDir())
+	defer e.Close()
+	ctx := t.Context()
+	cfg := e.deliveries.CachedInfo().Config
+	cfg.Subjects = []string{deliveriesSubject + ".>", scheduleSubject + ".>"}
+	if _, err := e.js.UpdateStream(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	d := trailbridge.Delivery{Bus: "b", Rule: "r", Target: "t", Event: []byte(`{}`), Ingested: time.Now()}
+	if err := e.PublishDeliveries(ctx, []trailbridge.Delivery{d}); err != nil {
+		t.Fatalf("after an older release's settings: %v", err)
+	}
+	s, err := e.js.Stream(ctx, DeliveriesStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.CachedInfo().Config.Subjects; !slices.Contains(got, RoutedSubject) {
+		t.Errorf("subjects %v", got)
+	}
+}
+
+// TestConsumeRoutedEndsWithItsConsumer checks that ConsumeRouted returns an
+// error, to be started again, when its consumer is deleted.
+func TestConsumeRoutedEndsWithItsConsumer(t *testing.T) {
+	e := openTest(t, t.TempDir())
+	defer e.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	ended := make(chan error, 1)
+	go func() { ended <- e.ConsumeRouted(ctx, func(m *DeliveryMsg) { m.Ack() }) }()
+	check.For(t, 10*time.Second, 10*time.Millisecond, func() error {
+		_, err := e.js.Consumer(ctx, DeliveriesStream, RoutedConsumer)
+		return err
+	})
+	if err := e.js.DeleteConsumer(ctx, DeliveriesStream, RoutedConsumer); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-ended:
+		if err == nil {
+			t.Error("ended without an error")
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("ConsumeRouted still running after its consumer was deleted")
 	}
 }

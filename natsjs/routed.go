@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,7 +34,9 @@ import (
 // yet, which another process may serve, or one removed) or the worker is
 // behind, and the deliveries of a part not begun within a short wait are
 // released to be stored apart. So a record waits only for deliveries in
-// flight, at most a target's concurrency per target.
+// flight; and a process holding routedMaxHeld records stores every part of
+// the next ones apart, so that targets that hang cannot take the records
+// every target's first attempts depend on.
 
 // RoutedConsumer is the durable consumer of routing records that every
 // process shares.
@@ -43,10 +46,9 @@ const RoutedConsumer = "routed"
 const routedVersion = 1
 
 // routedMaxAckPending bounds the records handed out and not yet settled, by
-// all processes together. A record is settled once its deliveries in flight
-// are made, or stored apart: records waiting on targets that hang are at
-// most their concurrency each, so this takes hundreds of hanging targets to
-// reach, and records only wait in the stream meanwhile, never lost.
+// all processes together. Each process holds at most routedMaxHeld, so it
+// takes more than 16 processes to reach; records only wait in the stream
+// meanwhile, never lost.
 const routedMaxAckPending = 16384
 
 // PublishDeliveries stores the deliveries of one routed batch as routing
@@ -65,7 +67,16 @@ func (e *Engine) PublishDeliveries(ctx context.Context, ds []trailbridge.Deliver
 	if len(body) > 1 {
 		msgs = append(msgs, &nats.Msg{Subject: RoutedSubject, Data: body})
 	}
-	return e.publishEach(ctx, msgs)
+	err := e.publishEach(ctx, msgs)
+	if errors.Is(err, jetstream.ErrNoStreamResponse) {
+		// A process of an older release that started meanwhile set the
+		// stream's subjects to its own, without tb.routed: bring them back.
+		if _, serr := e.ensureDeliveries(ctx); serr != nil {
+			return errors.Join(err, serr)
+		}
+		err = e.publishEach(ctx, msgs)
+	}
+	return err
 }
 
 // appendRouted appends one delivery to a routing record: its bus, rule and
@@ -126,29 +137,52 @@ type routedRecord struct {
 	e       *Engine
 	m       jetstream.Msg
 	pending atomic.Int32 // parts not yet settled
-	failed  atomic.Bool  // a part could not be stored apart
+	done    func()       // called once the record is acknowledged
 }
 
-// settle counts one part settled; the last acknowledges the record, or
-// offers it again if a part could be neither settled nor stored apart.
+// settle counts one part settled; the last acknowledges the record.
 func (r *routedRecord) settle() {
 	if r.pending.Add(-1) != 0 {
-		return
-	}
-	if r.failed.Load() {
-		r.m.NakWithDelay(5 * time.Second)
 		return
 	}
 	if err := r.m.Ack(); err != nil {
 		r.e.log.Warn("acknowledging a routing record failed; its deliveries may be made again", "err", err)
 	}
+	r.done()
 }
+
+// routedMaxHeld bounds the records one process holds unsettled. Records are
+// held by deliveries in flight, so targets that hang (up to their
+// concurrency each, for as long as their invocations may take) could
+// otherwise take every record the consumer may have pending
+// (routedMaxAckPending) and stop the first attempts of every target. Past
+// this bound a process stores every part of the records it reads apart, as
+// if each target's worker were behind, and acknowledges them: slower (one
+// write per target), but every target keeps its own consumer. So the shared
+// limit is reached only by more than routedMaxAckPending/routedMaxHeld
+// processes.
+const routedMaxHeld = 1024
+
+func (e *Engine) maxHeld() int {
+	if e.routedMaxHeld > 0 {
+		return e.routedMaxHeld
+	}
+	return routedMaxHeld
+}
+
+// routedDrain bounds how long a process that stops waits for the parts it
+// handed out to be settled or stored apart, so that their records are
+// acknowledged rather than read again (with every other target's delivery
+// made again) after the acknowledgement wait.
+const routedDrain = 10 * time.Second
 
 // ConsumeRouted calls fn, from one goroutine, with the part of each routing
 // record owed to each target (bus, rule and target of every delivery in the
 // message are the same), until ctx ends. fn must settle every part it gets
 // (Ack, or Nak to have its deliveries stored apart; Release for some of
-// them first) and should return quickly.
+// them first) and should return quickly. When ctx ends, it waits (up to
+// routedDrain) for the parts handed out to be settled, and stores apart
+// those offered back meanwhile.
 func (e *Engine) ConsumeRouted(ctx context.Context, fn func(*DeliveryMsg)) error {
 	cons, err := e.js.CreateOrUpdateConsumer(ctx, DeliveriesStream, jetstream.ConsumerConfig{
 		Durable:       RoutedConsumer,
@@ -166,27 +200,66 @@ func (e *Engine) ConsumeRouted(ctx context.Context, fn func(*DeliveryMsg)) error
 		return fmt.Errorf("create consumer %s: %w", RoutedConsumer, err)
 	}
 	msgs := make(chan jetstream.Msg, 64)
+	ended := make(chan error, 1)
 	cc, err := cons.Consume(func(m jetstream.Msg) {
 		select {
 		case msgs <- m:
 		case <-ctx.Done():
+			m.Nak()
 		}
 	}, jetstream.PullMaxMessages(64), jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+		if errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrBadRequest) {
+			// The subscription ends for good: say so, to be started again.
+			select {
+			case ended <- err:
+			default:
+			}
+			return
+		}
 		e.log.Debug("routing records consumer", "err", err)
 	}))
 	if err != nil {
 		return fmt.Errorf("consume %s: %w", RoutedConsumer, err)
 	}
-	defer cc.Stop()
-	sp := &spiller{e: e, wake: make(chan struct{}, 1)}
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	wg.Go(func() { sp.run(ctx) })
+	// The spiller outlives ctx by the drain, so that what is offered back
+	// while the process stops is stored, not left to come back later.
+	spillCtx, stopSpill := context.WithCancel(context.WithoutCancel(ctx))
+	sp := &spiller{store: e.StoreDeliveries, log: e.log, wake: make(chan struct{}, 1)}
+	spilled := make(chan struct{})
+	go func() { sp.run(spillCtx); close(spilled) }()
+	var held sync.WaitGroup
+	var nheld atomic.Int64
+	stop := func() {
+		cc.Stop()
+		// Records read and not handed out yet are offered again at once.
+		for {
+			select {
+			case m := <-msgs:
+				m.Nak()
+				continue
+			default:
+			}
+			break
+		}
+		drained := make(chan struct{})
+		go func() { held.Wait(); close(drained) }()
+		select {
+		case <-drained:
+		case <-time.After(routedDrain):
+			e.log.Warn("stopping with routing records unsettled; they will be read again", "records", nheld.Load())
+		}
+		stopSpill()
+		<-spilled
+	}
 	for {
 		var m jetstream.Msg
 		select {
 		case m = <-msgs:
+		case err := <-ended:
+			stop()
+			return fmt.Errorf("consume %s: %w", RoutedConsumer, err)
 		case <-ctx.Done():
+			stop()
 			return nil
 		}
 		ds, err := readRouted(m.Data())
@@ -196,10 +269,18 @@ func (e *Engine) ConsumeRouted(ctx context.Context, fn func(*DeliveryMsg)) error
 			continue
 		}
 		parts := splitByTarget(ds)
-		r := &routedRecord{e: e, m: m}
+		held.Add(1)
+		nheld.Add(1)
+		r := &routedRecord{e: e, m: m, done: func() { nheld.Add(-1); held.Done() }}
 		r.pending.Store(int32(len(parts)))
+		full := nheld.Load() > int64(e.maxHeld())
 		for _, p := range parts {
-			fn(&DeliveryMsg{rec: r, sp: sp, ds: p})
+			d := &DeliveryMsg{rec: r, sp: sp, ds: p}
+			if full {
+				d.Nak(0)
+				continue
+			}
+			fn(d)
 		}
 	}
 }
@@ -225,7 +306,8 @@ func splitByTarget(ds []trailbridge.Delivery) [][]trailbridge.Delivery {
 // spiller stores parts apart off the consumer's goroutine, many in one
 // write.
 type spiller struct {
-	e     *Engine
+	store func(context.Context, []trailbridge.Delivery) error
+	log   *slog.Logger
 	mu    sync.Mutex
 	parts []*DeliveryMsg
 	wake  chan struct{}
@@ -242,35 +324,65 @@ func (s *spiller) add(d *DeliveryMsg) {
 	}
 }
 
-// run stores the queued parts apart and settles them, until ctx ends;
-// parts left then are not settled, and their records come back to a
-// consumer after the acknowledgement wait.
+// spillTimeout bounds one write of parts stored apart, well within the
+// acknowledgement wait of their records.
+const spillTimeout = 10 * time.Second
+
+// run stores the queued parts apart and settles them, until ctx ends. A
+// write that fails is tried again, with the records kept in progress, so
+// that a failure never makes other targets' deliveries be made again;
+// parts left when ctx ends are not settled, and their records come back to
+// a consumer after the acknowledgement wait.
 func (s *spiller) run(ctx context.Context) {
+	var parts []*DeliveryMsg
+	pause := 0 * time.Second
 	for {
-		select {
-		case <-s.wake:
-		case <-ctx.Done():
-			return
+		if pause > 0 {
+			select {
+			case <-time.After(pause):
+			case <-ctx.Done():
+				return
+			}
+		} else {
+			select {
+			case <-s.wake:
+			case <-ctx.Done():
+				return
+			}
 		}
 		s.mu.Lock()
-		parts := s.parts
+		parts = append(parts, s.parts...)
 		s.parts = nil
 		s.mu.Unlock()
+		if len(parts) == 0 {
+			continue
+		}
 		var ds []trailbridge.Delivery
 		for _, d := range parts {
 			ds = append(ds, d.ds...)
 		}
-		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		err := s.e.StoreDeliveries(wctx, ds)
+		wctx, cancel := context.WithTimeout(ctx, spillTimeout)
+		err := s.store(wctx, ds)
 		cancel()
 		if err != nil {
-			s.e.log.Warn("storing deliveries apart failed; their routing records will be read again", "err", err, "deliveries", len(ds))
-		}
-		for _, d := range parts {
-			if err != nil {
-				d.rec.failed.Store(true)
+			if ctx.Err() != nil {
+				return
 			}
+			pause = min(max(2*pause, time.Second), 8*time.Second)
+			s.log.Warn("storing deliveries apart failed; trying again", "err", err, "deliveries", len(ds), "in", pause)
+			seen := map[*routedRecord]bool{}
+			for _, d := range parts {
+				if !seen[d.rec] {
+					seen[d.rec] = true
+					d.rec.m.InProgress()
+				}
+			}
+			continue
+		}
+		pause = 0
+		for _, d := range parts {
 			d.rec.settle()
 		}
+		parts = nil
 	}
 }

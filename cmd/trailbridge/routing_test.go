@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -37,12 +38,16 @@ func (r staticRules) Rule(bus, name string) *tb.Rule {
 // recordingTarget records the events it gets; hang makes it wait for its
 // context instead.
 type recordingTarget struct {
-	hang bool
-	mu   sync.Mutex
-	got  map[string]int
+	hang  bool
+	mu    sync.Mutex
+	got   map[string]int
+	tries int
 }
 
 func (r *recordingTarget) Invoke(ctx context.Context, inv *target.Invocation) error {
+	r.mu.Lock()
+	r.tries++
+	r.mu.Unlock()
 	if r.hang {
 		<-ctx.Done()
 		return ctx.Err()
@@ -54,6 +59,12 @@ func (r *recordingTarget) Invoke(ctx context.Context, inv *target.Invocation) er
 	}
 	r.got[string(inv.Event)]++
 	return nil
+}
+
+func (r *recordingTarget) calls() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.tries
 }
 
 func (r *recordingTarget) distinct() int {
@@ -137,11 +148,11 @@ func routedPending(t *testing.T, e *natsjs.Engine) (ackPending int, unread uint6
 // settling them: every one reaches the target through the process that
 // knows it, none is counted as gone.
 func TestRoutingRecordsAcrossProcesses(t *testing.T) {
-	e, err := natsjs.Open(t.Context(), natsjs.Options{DataDir: t.TempDir()})
+	e, err := natsjs.Open(t.Context(), natsjs.Options{DataDir: t.TempDir(), Logger: testLogger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer e.Close()
+	t.Cleanup(e.Close) // after the delivery engines stop (cleanups run last first)
 	tgt := &recordingTarget{}
 	targets := targetMap{fnArn("t"): tgt}
 	// The process that has not loaded the rule reads every record first.
@@ -187,11 +198,11 @@ func TestRoutingRecordsAcrossProcesses(t *testing.T) {
 // healthy target gets every event, and every record is settled while the
 // others still hang (their deliveries not begun are stored apart).
 func TestRoutingRecordsHangingTargets(t *testing.T) {
-	e, err := natsjs.Open(t.Context(), natsjs.Options{DataDir: t.TempDir()})
+	e, err := natsjs.Open(t.Context(), natsjs.Options{DataDir: t.TempDir(), Logger: testLogger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer e.Close()
+	t.Cleanup(e.Close) // after the delivery engines stop (cleanups run last first)
 	healthy := &recordingTarget{}
 	targets := targetMap{fnArn("ok"): healthy}
 	rules := staticRules{ruleTo("ok", "ok")}
@@ -251,5 +262,70 @@ func TestRoutingRecordsHangingTargets(t *testing.T) {
 	})
 	if n := apart[natsjs.DeliverySubject("default", "ok", "ok")]; n != 0 {
 		t.Errorf("%d deliveries of the healthy target stored apart, want 0", n)
+	}
+}
+
+// TestRoutingRecordsGracefulStop checks a stop while one target of a
+// record has a delivery in flight: that delivery is stored for its
+// target's own consumer and the record acknowledged, so that after a
+// restart the unfinished target gets the event at once and the other
+// targets do not get it again.
+func TestRoutingRecordsGracefulStop(t *testing.T) {
+	e, err := natsjs.Open(t.Context(), natsjs.Options{DataDir: t.TempDir(), Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Close) // after the delivery engines stop (cleanups run last first)
+	rules := staticRules{ruleTo("fast", "fast"), ruleTo("slow", "slow")}
+	fast, hung := &recordingTarget{}, &recordingTarget{hang: true}
+	start := func(slow target.Target) (stop func(), obs *notInvoked) {
+		obs = &notInvoked{Observer: nopObserver{}, n: map[string]int{}}
+		dl := &delivery.Engine{
+			Rules: rules, Queue: deliveryQueue{e}, Targets: targetMap{fnArn("fast"): fast, fnArn("slow"): slow}, Observer: obs,
+			Place: tb.Place{Region: "us-east-1", Account: "123456789012"}, Log: testLogger(t),
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan struct{})
+		go func() { dl.Run(ctx); close(done) }()
+		return func() { cancel(); <-done }, obs
+	}
+	stop, obs := start(hung)
+	var ds []tb.Delivery
+	for _, r := range rules {
+		ds = append(ds, tb.Delivery{Bus: "default", Rule: r.Name, Target: r.Targets[0].Id, Event: []byte(`{"id":1}`), Ingested: time.Now()})
+	}
+	if err := e.PublishDeliveries(t.Context(), ds); err != nil {
+		t.Fatal(err)
+	}
+	check.For(t, 10*time.Second, 10*time.Millisecond, func() error {
+		if fast.distinct() != 1 || hung.calls() != 1 {
+			return fmt.Errorf("fast delivered %d, slow attempted %d", fast.distinct(), hung.calls())
+		}
+		return nil
+	})
+	stop()
+	if n := obs.count("TargetGone"); n != 0 {
+		t.Errorf("a stop counted %d deliveries as gone", n)
+	}
+	if ack, unread := routedPending(t, e); ack != 0 || unread != 0 {
+		t.Errorf("after the stop: %d records unsettled, %d unread; want none", ack, unread)
+	}
+	_, apart := storedDeliveries(t, e.JetStream())
+	if apart[natsjs.DeliverySubject("default", "slow", "slow")] != 1 || apart[natsjs.DeliverySubject("default", "fast", "fast")] != 0 {
+		t.Errorf("stored apart: %v; want slow's delivery only", apart)
+	}
+	slow := &recordingTarget{}
+	stop, _ = start(slow)
+	defer stop()
+	check.For(t, 10*time.Second, 10*time.Millisecond, func() error {
+		if slow.distinct() != 1 {
+			return errors.New("slow not delivered after the restart")
+		}
+		return nil
+	})
+	fast.mu.Lock()
+	defer fast.mu.Unlock()
+	if n := fast.got[`{"id":1}`]; n != 1 {
+		t.Errorf("fast got the event %d times, want once", n)
 	}
 }
