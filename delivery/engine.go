@@ -370,7 +370,8 @@ func (e *Engine) handle(ctx context.Context, k Key, w *worker, m Message, routed
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var failed error
-	notMade := 0 // deliveries not made because ctx ended
+	notMade := 0   // deliveries not made because ctx ended
+	unsettled := 0 // deliveries whose retry or dead letter was not stored
 loop:
 	for i, d := range ds {
 		select {
@@ -397,6 +398,7 @@ loop:
 					notMade++
 				} else {
 					failed = err
+					unsettled++
 				}
 				mu.Unlock()
 			}
@@ -410,7 +412,7 @@ loop:
 		if failed != nil {
 			e.log().Error("target removed with deliveries not settled", "bus", k.Bus, "rule", k.Rule, "target", k.Target, "err", failed)
 		}
-		for range notMade {
+		for range notMade + unsettled {
 			e.notInvoked(k, "TargetGone")
 		}
 		m.Ack()

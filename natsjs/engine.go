@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -53,6 +54,11 @@ type Engine struct {
 	routedMaxHeld int // tests lower routedMaxHeld
 	ingest        *ingester
 
+	// Routing records' parts stored apart, and the records this process
+	// holds unsettled, across restarts of ConsumeRouted.
+	sp    *spiller
+	nheld atomic.Int64
+
 	qmu    sync.Mutex
 	queues *Queues // started by Queues on first use
 	seen   *Seen   // started by Seen on first use
@@ -97,6 +103,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	e.ingest = newIngester(e)
+	e.sp = newSpiller(e.StoreDeliveries, e.log)
 	return e, nil
 }
 
@@ -258,6 +265,9 @@ func (e *Engine) dial(role string) (*nats.Conn, jetstream.JetStream, error) {
 func (e *Engine) Close() {
 	if e.ingest != nil {
 		e.ingest.close()
+	}
+	if e.sp != nil {
+		e.sp.close()
 	}
 	e.qmu.Lock()
 	if e.queues != nil {

@@ -761,27 +761,72 @@ func (m *fakeRecordMsg) InProgress() error                { m.progress.Add(1); r
 // (which would make every other target's delivery again).
 func TestSpillerRetries(t *testing.T) {
 	var calls atomic.Int32
-	sp := &spiller{log: slog.New(slog.DiscardHandler), wake: make(chan struct{}, 1), store: func(context.Context, []trailbridge.Delivery) error {
+	sp := newSpiller(func(context.Context, []trailbridge.Delivery) error {
 		if calls.Add(1) <= 2 {
 			return errors.New("disk full")
 		}
 		return nil
-	}}
+	}, slog.New(slog.DiscardHandler))
+	defer sp.close()
 	m := &fakeRecordMsg{}
-	done := make(chan struct{})
-	r := &routedRecord{m: m, done: func() { close(done) }}
+	r := &routedRecord{e: &Engine{log: slog.New(slog.DiscardHandler)}, m: m}
 	r.pending.Store(1)
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	go sp.run(ctx)
 	(&DeliveryMsg{rec: r, sp: sp, ds: []trailbridge.Delivery{{Bus: "b", Rule: "r", Target: "t"}}}).Nak(0)
-	select {
-	case <-done:
-	case <-time.After(20 * time.Second):
-		t.Fatal("record not settled")
-	}
+	check.For(t, 20*time.Second, 10*time.Millisecond, func() error {
+		if m.acks.Load() == 0 {
+			return errors.New("record not settled")
+		}
+		return nil
+	})
 	if calls.Load() != 3 || m.acks.Load() != 1 || m.naks.Load() != 0 || m.progress.Load() < 2 {
 		t.Errorf("writes %d, acks %d, naks %d, in progress %d; want 3, 1, 0, at least 2", calls.Load(), m.acks.Load(), m.naks.Load(), m.progress.Load())
+	}
+}
+
+// TestSpillerChunks checks that a backlog is written in steps of at most
+// spillChunk deliveries, each settling its own parts, and that closing the
+// spiller stores what is still queued.
+func TestSpillerChunks(t *testing.T) {
+	var mu sync.Mutex
+	var sizes []int
+	block := make(chan struct{})
+	sp := newSpiller(func(_ context.Context, ds []trailbridge.Delivery) error {
+		<-block
+		mu.Lock()
+		sizes = append(sizes, len(ds))
+		mu.Unlock()
+		return nil
+	}, slog.New(slog.DiscardHandler))
+	e := &Engine{log: slog.New(slog.DiscardHandler)}
+	var msgs []*fakeRecordMsg
+	add := func(n int) {
+		m := &fakeRecordMsg{}
+		msgs = append(msgs, m)
+		r := &routedRecord{e: e, m: m}
+		r.pending.Store(1)
+		(&DeliveryMsg{rec: r, sp: sp, ds: make([]trailbridge.Delivery, n)}).Nak(0)
+	}
+	for range 5 {
+		add(1000)
+	}
+	close(block)
+	sp.close()
+	mu.Lock()
+	defer mu.Unlock()
+	total := 0
+	for _, n := range sizes {
+		total += n
+		if n > spillChunk {
+			t.Errorf("a write of %d deliveries, more than %d", n, spillChunk)
+		}
+	}
+	if total != 5000 || len(sizes) < 3 {
+		t.Errorf("writes of %v deliveries, want 5,000 in at least three", sizes)
+	}
+	for i, m := range msgs {
+		if m.acks.Load() != 1 {
+			t.Errorf("record %d acknowledged %d times", i, m.acks.Load())
+		}
 	}
 }
 
@@ -811,18 +856,26 @@ func TestRoutedSubjectRestored(t *testing.T) {
 }
 
 // TestConsumeRoutedEndsWithItsConsumer checks that ConsumeRouted returns an
-// error, to be started again, when its consumer is deleted.
+// error, to be called again, when its consumer is deleted, and that a part
+// it handed out before is still stored apart when offered back after.
 func TestConsumeRoutedEndsWithItsConsumer(t *testing.T) {
 	e := openTest(t, t.TempDir())
 	defer e.Close()
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
+	d := trailbridge.Delivery{Bus: "b", Rule: "r", Target: "t", Event: []byte(`{}`), Ingested: time.Now()}
+	if err := e.PublishDeliveries(ctx, []trailbridge.Delivery{d}); err != nil {
+		t.Fatal(err)
+	}
+	parts := make(chan *DeliveryMsg, 1)
 	ended := make(chan error, 1)
-	go func() { ended <- e.ConsumeRouted(ctx, func(m *DeliveryMsg) { m.Ack() }) }()
-	check.For(t, 10*time.Second, 10*time.Millisecond, func() error {
-		_, err := e.js.Consumer(ctx, DeliveriesStream, RoutedConsumer)
-		return err
-	})
+	go func() { ended <- e.ConsumeRouted(ctx, func(m *DeliveryMsg) { parts <- m }) }()
+	var part *DeliveryMsg
+	select {
+	case part = <-parts:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no part handed out")
+	}
 	if err := e.js.DeleteConsumer(ctx, DeliveriesStream, RoutedConsumer); err != nil {
 		t.Fatal(err)
 	}
@@ -834,4 +887,9 @@ func TestConsumeRoutedEndsWithItsConsumer(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("ConsumeRouted still running after its consumer was deleted")
 	}
+	part.Nak(0)
+	check.For(t, 10*time.Second, 10*time.Millisecond, func() error {
+		_, err := e.deliveries.GetLastMsgForSubject(ctx, DeliverySubject("b", "r", "t"))
+		return err
+	})
 }

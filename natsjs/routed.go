@@ -137,7 +137,6 @@ type routedRecord struct {
 	e       *Engine
 	m       jetstream.Msg
 	pending atomic.Int32 // parts not yet settled
-	done    func()       // called once the record is acknowledged
 }
 
 // settle counts one part settled; the last acknowledges the record.
@@ -148,7 +147,7 @@ func (r *routedRecord) settle() {
 	if err := r.m.Ack(); err != nil {
 		r.e.log.Warn("acknowledging a routing record failed; its deliveries may be made again", "err", err)
 	}
-	r.done()
+	r.e.nheld.Add(-1)
 }
 
 // routedMaxHeld bounds the records one process holds unsettled. Records are
@@ -170,19 +169,24 @@ func (e *Engine) maxHeld() int {
 	return routedMaxHeld
 }
 
-// routedDrain bounds how long a process that stops waits for the parts it
-// handed out to be settled or stored apart, so that their records are
+// routedDrain bounds how long ConsumeRouted, when ctx ends, waits for the
+// parts handed out to be settled or stored apart, so that their records are
 // acknowledged rather than read again (with every other target's delivery
-// made again) after the acknowledgement wait.
+// made again) after the acknowledgement wait. Parts offered back later are
+// still stored apart until the engine closes.
 const routedDrain = 10 * time.Second
 
 // ConsumeRouted calls fn, from one goroutine, with the part of each routing
 // record owed to each target (bus, rule and target of every delivery in the
 // message are the same), until ctx ends. fn must settle every part it gets
 // (Ack, or Nak to have its deliveries stored apart; Release for some of
-// them first) and should return quickly. When ctx ends, it waits (up to
-// routedDrain) for the parts handed out to be settled, and stores apart
-// those offered back meanwhile.
+// them first) and should return quickly; parts are stored apart until the
+// engine closes. When ctx ends, it waits (up to routedDrain) for the
+// records it holds to be settled.
+//
+// It returns an error, to be called again, if the consumer is deleted; the
+// consumer it then creates hands out every record still kept (25 hours),
+// so that deliveries are made again rather than lost.
 func (e *Engine) ConsumeRouted(ctx context.Context, fn func(*DeliveryMsg)) error {
 	cons, err := e.js.CreateOrUpdateConsumer(ctx, DeliveriesStream, jetstream.ConsumerConfig{
 		Durable:       RoutedConsumer,
@@ -221,14 +225,6 @@ func (e *Engine) ConsumeRouted(ctx context.Context, fn func(*DeliveryMsg)) error
 	if err != nil {
 		return fmt.Errorf("consume %s: %w", RoutedConsumer, err)
 	}
-	// The spiller outlives ctx by the drain, so that what is offered back
-	// while the process stops is stored, not left to come back later.
-	spillCtx, stopSpill := context.WithCancel(context.WithoutCancel(ctx))
-	sp := &spiller{store: e.StoreDeliveries, log: e.log, wake: make(chan struct{}, 1)}
-	spilled := make(chan struct{})
-	go func() { sp.run(spillCtx); close(spilled) }()
-	var held sync.WaitGroup
-	var nheld atomic.Int64
 	stop := func() {
 		cc.Stop()
 		// Records read and not handed out yet are offered again at once.
@@ -241,15 +237,6 @@ func (e *Engine) ConsumeRouted(ctx context.Context, fn func(*DeliveryMsg)) error
 			}
 			break
 		}
-		drained := make(chan struct{})
-		go func() { held.Wait(); close(drained) }()
-		select {
-		case <-drained:
-		case <-time.After(routedDrain):
-			e.log.Warn("stopping with routing records unsettled; they will be read again", "records", nheld.Load())
-		}
-		stopSpill()
-		<-spilled
 	}
 	for {
 		var m jetstream.Msg
@@ -257,9 +244,11 @@ func (e *Engine) ConsumeRouted(ctx context.Context, fn func(*DeliveryMsg)) error
 		case m = <-msgs:
 		case err := <-ended:
 			stop()
+			e.log.Error("the routing records' consumer ended; starting it again", "err", err)
 			return fmt.Errorf("consume %s: %w", RoutedConsumer, err)
 		case <-ctx.Done():
 			stop()
+			e.drainRouted()
 			return nil
 		}
 		ds, err := readRouted(m.Data())
@@ -269,19 +258,30 @@ func (e *Engine) ConsumeRouted(ctx context.Context, fn func(*DeliveryMsg)) error
 			continue
 		}
 		parts := splitByTarget(ds)
-		held.Add(1)
-		nheld.Add(1)
-		r := &routedRecord{e: e, m: m, done: func() { nheld.Add(-1); held.Done() }}
+		full := e.nheld.Add(1) > int64(e.maxHeld())
+		r := &routedRecord{e: e, m: m}
 		r.pending.Store(int32(len(parts)))
-		full := nheld.Load() > int64(e.maxHeld())
 		for _, p := range parts {
-			d := &DeliveryMsg{rec: r, sp: sp, ds: p}
+			d := &DeliveryMsg{rec: r, sp: e.sp, ds: p}
 			if full {
 				d.Nak(0)
 				continue
 			}
 			fn(d)
 		}
+	}
+}
+
+// drainRouted waits, up to routedDrain, until this process holds no record
+// unsettled.
+func (e *Engine) drainRouted() {
+	deadline := time.Now().Add(routedDrain)
+	for e.nheld.Load() > 0 {
+		if time.Now().After(deadline) {
+			e.log.Warn("stopping with routing records unsettled; they will be read again", "records", e.nheld.Load())
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
@@ -304,13 +304,30 @@ func splitByTarget(ds []trailbridge.Delivery) [][]trailbridge.Delivery {
 }
 
 // spiller stores parts apart off the consumer's goroutine, many in one
-// write.
+// write, from the engine's opening to its closing.
 type spiller struct {
 	store func(context.Context, []trailbridge.Delivery) error
 	log   *slog.Logger
 	mu    sync.Mutex
 	parts []*DeliveryMsg
 	wake  chan struct{}
+	stop  context.CancelFunc
+	done  chan struct{}
+}
+
+func newSpiller(store func(context.Context, []trailbridge.Delivery) error, log *slog.Logger) *spiller {
+	ctx, stop := context.WithCancel(context.Background())
+	s := &spiller{store: store, log: log, wake: make(chan struct{}, 1), stop: stop, done: make(chan struct{})}
+	go func() { s.run(ctx); close(s.done) }()
+	return s
+}
+
+// close stores what is queued (one try) and stops the spiller; what it
+// could not store is left unsettled, and its records come back to a
+// consumer after the acknowledgement wait.
+func (s *spiller) close() {
+	s.stop()
+	<-s.done
 }
 
 // add queues a part to be stored apart and then settled.
@@ -325,64 +342,82 @@ func (s *spiller) add(d *DeliveryMsg) {
 }
 
 // spillTimeout bounds one write of parts stored apart, well within the
-// acknowledgement wait of their records.
-const spillTimeout = 10 * time.Second
+// acknowledgement wait of their records; spillChunk bounds the deliveries
+// of one write, so that a backlog is written in steps that each fit it.
+const (
+	spillTimeout = 10 * time.Second
+	spillChunk   = 2048
+)
 
-// run stores the queued parts apart and settles them, until ctx ends. A
-// write that fails is tried again, with the records kept in progress, so
-// that a failure never makes other targets' deliveries be made again;
-// parts left when ctx ends are not settled, and their records come back to
-// a consumer after the acknowledgement wait.
+// run stores the queued parts apart and settles them, until ctx ends; then
+// it tries once more to store what is queued. A write that fails is tried
+// again, with the records kept in progress, so that a failure never makes
+// other targets' deliveries be made again.
 func (s *spiller) run(ctx context.Context) {
 	var parts []*DeliveryMsg
-	pause := 0 * time.Second
+	pause := time.Duration(0)
 	for {
+		stopping := false
 		if pause > 0 {
 			select {
 			case <-time.After(pause):
 			case <-ctx.Done():
-				return
+				stopping = true
 			}
 		} else {
 			select {
 			case <-s.wake:
 			case <-ctx.Done():
-				return
+				stopping = true
 			}
 		}
 		s.mu.Lock()
 		parts = append(parts, s.parts...)
 		s.parts = nil
 		s.mu.Unlock()
-		if len(parts) == 0 {
+		wctx := context.Background()
+		if !stopping {
+			wctx = ctx
+		}
+		var err error
+		for len(parts) > 0 {
+			n, size := 0, 0
+			var ds []trailbridge.Delivery
+			for n < len(parts) && (n == 0 || size+len(parts[n].ds) <= spillChunk) {
+				ds = append(ds, parts[n].ds...)
+				size += len(parts[n].ds)
+				n++
+			}
+			tctx, cancel := context.WithTimeout(wctx, spillTimeout)
+			err = s.store(tctx, ds)
+			cancel()
+			if err != nil {
+				break
+			}
+			for _, d := range parts[:n] {
+				d.rec.settle()
+			}
+			parts = parts[n:]
+		}
+		if stopping {
+			if len(parts) > 0 {
+				s.log.Warn("stopping with deliveries not stored apart; their routing records will be read again", "err", err, "parts", len(parts))
+			}
+			return
+		}
+		if err == nil {
+			pause = 0
+			parts = nil
 			continue
 		}
-		var ds []trailbridge.Delivery
+		pause = min(max(2*pause, time.Second), 8*time.Second)
+		s.log.Warn("storing deliveries apart failed; trying again", "err", err, "parts", len(parts), "in", pause)
+		seen := map[*routedRecord]bool{}
 		for _, d := range parts {
-			ds = append(ds, d.ds...)
-		}
-		wctx, cancel := context.WithTimeout(ctx, spillTimeout)
-		err := s.store(wctx, ds)
-		cancel()
-		if err != nil {
-			if ctx.Err() != nil {
-				return
+			if !seen[d.rec] {
+				seen[d.rec] = true
+				d.rec.m.InProgress()
 			}
-			pause = min(max(2*pause, time.Second), 8*time.Second)
-			s.log.Warn("storing deliveries apart failed; trying again", "err", err, "deliveries", len(ds), "in", pause)
-			seen := map[*routedRecord]bool{}
-			for _, d := range parts {
-				if !seen[d.rec] {
-					seen[d.rec] = true
-					d.rec.m.InProgress()
-				}
-			}
-			continue
 		}
-		pause = 0
-		for _, d := range parts {
-			d.rec.settle()
-		}
-		parts = nil
 	}
 }
