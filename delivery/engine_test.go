@@ -582,6 +582,21 @@ func TestRoutedParts(t *testing.T) {
 	}
 }
 
+// waitWorker waits for the engine's worker of k.
+func waitWorker(t *testing.T, h *harness, k Key) *worker {
+	t.Helper()
+	var w *worker
+	check.For(t, 5*time.Second, time.Millisecond, func() error {
+		h.e.mu.Lock()
+		defer h.e.mu.Unlock()
+		if w = h.e.workers[k]; w == nil {
+			return errors.New("no worker yet")
+		}
+		return nil
+	})
+	return w
+}
+
 // releasingMsg is a routing record's part: it records what its worker
 // releases.
 type releasingMsg struct {
@@ -605,15 +620,7 @@ func TestRoutedPartReleased(t *testing.T) {
 		h.e.Concurrency = 1
 	})
 	k := Key{"default", "r", "t"}
-	var w *worker
-	check.For(t, 5*time.Second, time.Millisecond, func() error {
-		h.e.mu.Lock()
-		defer h.e.mu.Unlock()
-		if w = h.e.workers[k]; w == nil {
-			return errors.New("no worker yet")
-		}
-		return nil
-	})
+	w := waitWorker(t, h, k)
 	m := &releasingMsg{msg: msg{ds: []trailbridge.Delivery{event(1, time.Now()), event(2, time.Now()), event(3, time.Now())}}}
 	start := time.Now()
 	h.e.dispatch(k, m)
@@ -659,14 +666,7 @@ func TestRoutedPartOfRemovedTarget(t *testing.T) {
 		h.e.Concurrency = 1
 	})
 	k := Key{"default", "r", "t"}
-	check.For(t, 5*time.Second, time.Millisecond, func() error {
-		h.e.mu.Lock()
-		defer h.e.mu.Unlock()
-		if h.e.workers[k] == nil {
-			return errors.New("no worker yet")
-		}
-		return nil
-	})
+	waitWorker(t, h, k)
 	m := &msg{ds: []trailbridge.Delivery{event(1, time.Now()), event(2, time.Now()), event(3, time.Now())}}
 	h.e.dispatch(k, m)
 	check.For(t, 5*time.Second, time.Millisecond, func() error {
@@ -692,14 +692,7 @@ func TestRoutedPartOfRemovedTarget(t *testing.T) {
 func TestRoutedPartOfRuleNotLoaded(t *testing.T) {
 	h := newHarness(t, trailbridge.Target{Id: "t"})
 	k := Key{"default", "r", "t"}
-	check.For(t, 5*time.Second, time.Millisecond, func() error {
-		h.e.mu.Lock()
-		defer h.e.mu.Unlock()
-		if h.e.workers[k] == nil {
-			return errors.New("no worker yet")
-		}
-		return nil
-	})
+	waitWorker(t, h, k)
 	h.rules.remove("default", "r")
 	h.e.mu.Lock()
 	delete(h.e.prepped, k)

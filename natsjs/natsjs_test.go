@@ -582,16 +582,9 @@ func TestRoutingRecords(t *testing.T) {
 			t.Errorf("part for %s = %+v", tgt, m.Deliveries())
 		}
 	}
-	routed := func() (pending int) {
-		c, err := e.js.Consumer(ctx, DeliveriesStream, RoutedConsumer)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ci, err := c.Info(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ci.NumAckPending
+	routed := func() int {
+		unsettled, _ := routedState(t, e)
+		return unsettled
 	}
 	got["t0"].Ack()
 	got["t0"].Ack() // settling twice counts once
@@ -614,6 +607,21 @@ func TestRoutingRecords(t *testing.T) {
 	if err != nil || len(apart) != 2 || string(apart[1].Event) != `{"i":4}` || apart[0].From != "other" {
 		t.Fatalf("stored apart: %+v, %v", apart, err)
 	}
+}
+
+// routedState tells how many routing records are handed out and not yet
+// settled, and how many are not yet read.
+func routedState(t *testing.T, e *Engine) (unsettled int, unread uint64) {
+	t.Helper()
+	c, err := e.js.Consumer(t.Context(), DeliveriesStream, RoutedConsumer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci, err := c.Info(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ci.NumAckPending, ci.NumPending
 }
 
 // TestRoutedRelease checks that deliveries of a part released by its
@@ -648,15 +656,8 @@ func TestRoutedRelease(t *testing.T) {
 		}
 	}
 	pending := func() int {
-		c, err := e.js.Consumer(ctx, DeliveriesStream, RoutedConsumer)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ci, err := c.Info(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ci.NumAckPending
+		unsettled, _ := routedState(t, e)
+		return unsettled
 	}
 	slow.Release(slow.Deliveries()[1:])
 	var apart []trailbridge.Delivery
@@ -704,16 +705,12 @@ func TestRoutedHeldLimit(t *testing.T) {
 	parts := make(chan *DeliveryMsg, 10)
 	go e.ConsumeRouted(ctx, func(m *DeliveryMsg) { parts <- m }) // never settled
 	check.For(t, 10*time.Second, 10*time.Millisecond, func() error {
-		c, err := e.js.Consumer(ctx, DeliveriesStream, RoutedConsumer)
-		if err != nil {
-			return err
-		}
-		ci, err := c.Info(ctx)
-		if err != nil {
-			return err
-		}
-		if ci.NumPending != 0 || ci.NumAckPending != 2 {
-			return fmt.Errorf("%d records unread, %d unsettled; want 0 and 2", ci.NumPending, ci.NumAckPending)
+		_, err := e.js.Consumer(ctx, DeliveriesStream, RoutedConsumer)
+		return err
+	})
+	check.For(t, 10*time.Second, 10*time.Millisecond, func() error {
+		if unsettled, unread := routedState(t, e); unread != 0 || unsettled != 2 {
+			return fmt.Errorf("%d records unread, %d unsettled; want 0 and 2", unread, unsettled)
 		}
 		return nil
 	})
