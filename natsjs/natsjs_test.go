@@ -703,7 +703,16 @@ func TestRoutedHeldLimit(t *testing.T) {
 		}
 	}
 	parts := make(chan *DeliveryMsg, 10)
-	go e.ConsumeRouted(ctx, func(m *DeliveryMsg) { parts <- m }) // never settled
+	ended := make(chan struct{})
+	go func() { e.ConsumeRouted(ctx, func(m *DeliveryMsg) { parts <- m }); close(ended) }() // settled at the end only
+	defer func() {
+		// Settled, so that ConsumeRouted ends before the engine closes.
+		for len(parts) > 0 {
+			(<-parts).Ack()
+		}
+		cancel()
+		<-ended
+	}()
 	check.For(t, 10*time.Second, 10*time.Millisecond, func() error {
 		_, err := e.js.Consumer(ctx, DeliveriesStream, RoutedConsumer)
 		return err
@@ -824,6 +833,39 @@ func TestSpillerChunks(t *testing.T) {
 		if m.acks.Load() != 1 {
 			t.Errorf("record %d acknowledged %d times", i, m.acks.Load())
 		}
+	}
+}
+
+// TestSpillerBacklogInProgress checks that records waiting behind a long
+// backlog of parts to store are reported in progress meanwhile, so that
+// they are not read again (with every other target's delivery made again).
+func TestSpillerBacklogInProgress(t *testing.T) {
+	block := make(chan struct{})
+	sp := newSpillerBeating(func(context.Context, []trailbridge.Delivery) error {
+		<-block
+		time.Sleep(30 * time.Millisecond)
+		return nil
+	}, slog.New(slog.DiscardHandler), 50*time.Millisecond)
+	defer sp.close()
+	e := &Engine{log: slog.New(slog.DiscardHandler)}
+	var msgs []*fakeRecordMsg
+	for range 8 {
+		m := &fakeRecordMsg{}
+		msgs = append(msgs, m)
+		r := &routedRecord{e: e, m: m}
+		r.pending.Store(1)
+		(&DeliveryMsg{rec: r, sp: sp, ds: make([]trailbridge.Delivery, spillChunk)}).Nak(0)
+	}
+	close(block)
+	last := msgs[len(msgs)-1]
+	check.For(t, 10*time.Second, 10*time.Millisecond, func() error {
+		if last.acks.Load() == 0 {
+			return errors.New("the last record is not settled")
+		}
+		return nil
+	})
+	if last.progress.Load() == 0 {
+		t.Error("the last record was not reported in progress while it waited")
 	}
 }
 

@@ -313,11 +313,17 @@ type spiller struct {
 	wake  chan struct{}
 	stop  context.CancelFunc
 	done  chan struct{}
+	beat  time.Duration // spillBeat
 }
 
 func newSpiller(store func(context.Context, []trailbridge.Delivery) error, log *slog.Logger) *spiller {
+	return newSpillerBeating(store, log, spillBeat)
+}
+
+// newSpillerBeating is newSpiller with another spillBeat, for tests.
+func newSpillerBeating(store func(context.Context, []trailbridge.Delivery) error, log *slog.Logger, beat time.Duration) *spiller {
 	ctx, stop := context.WithCancel(context.Background())
-	s := &spiller{store: store, log: log, wake: make(chan struct{}, 1), stop: stop, done: make(chan struct{})}
+	s := &spiller{store: store, log: log, wake: make(chan struct{}, 1), stop: stop, done: make(chan struct{}), beat: beat}
 	go func() { s.run(ctx); close(s.done) }()
 	return s
 }
@@ -380,6 +386,7 @@ func (s *spiller) run(ctx context.Context) {
 			wctx = ctx
 		}
 		var err error
+		beat := time.Now()
 		for len(parts) > 0 {
 			n, size := 0, 0
 			var ds []trailbridge.Delivery
@@ -398,6 +405,14 @@ func (s *spiller) run(ctx context.Context) {
 				d.rec.settle()
 			}
 			parts = parts[n:]
+			if time.Since(beat) > s.beat {
+				// A long backlog: keep the records still waiting for it
+				// from being read again meanwhile.
+				s.mu.Lock()
+				inProgress(parts, s.parts)
+				s.mu.Unlock()
+				beat = time.Now()
+			}
 		}
 		if stopping {
 			if len(parts) > 0 {
@@ -412,7 +427,22 @@ func (s *spiller) run(ctx context.Context) {
 		}
 		pause = min(max(2*pause, time.Second), 8*time.Second)
 		s.log.Warn("storing deliveries apart failed; trying again", "err", err, "parts", len(parts), "in", pause)
-		seen := map[*routedRecord]bool{}
+		s.mu.Lock()
+		inProgress(parts, s.parts)
+		s.mu.Unlock()
+	}
+}
+
+// spillBeat is how often records waiting for a long backlog of parts to be
+// stored apart are reported in progress: well within their
+// acknowledgement wait.
+const spillBeat = 5 * time.Second
+
+// inProgress tells JetStream the records of the parts are still being
+// worked on, once each.
+func inProgress(lists ...[]*DeliveryMsg) {
+	seen := map[*routedRecord]bool{}
+	for _, parts := range lists {
 		for _, d := range parts {
 			if !seen[d.rec] {
 				seen[d.rec] = true
