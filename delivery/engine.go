@@ -141,17 +141,7 @@ func (e *Engine) Run(ctx context.Context) {
 		e.Changed(b.Name, "")
 	}
 	e.wg.Go(func() {
-		for ctx.Err() == nil {
-			err := e.Queue.ConsumeRouted(ctx, e.dispatch)
-			if err == nil || ctx.Err() != nil {
-				return
-			}
-			e.log().Error("routing records consumer failed; restarting", "err", err)
-			select {
-			case <-ctx.Done():
-			case <-time.After(time.Second):
-			}
-		}
+		e.restarting(ctx, func() error { return e.Queue.ConsumeRouted(ctx, e.dispatch) }, "routing records consumer failed; restarting")
 	})
 	<-ctx.Done()
 	e.mu.Lock()
@@ -211,18 +201,26 @@ func (e *Engine) Changed(bus, rule string) {
 		e.workers[k] = w
 		e.wg.Go(func() {
 			defer close(w.done)
-			for ctx.Err() == nil {
-				err := e.Queue.Consume(ctx, k.Bus, k.Rule, k.Target, e.concurrency(), func(m Message) { e.handle(ctx, k, w, m, false) })
-				if err == nil || ctx.Err() != nil {
-					return
-				}
-				e.log().Error("delivery worker failed; restarting", "bus", k.Bus, "rule", k.Rule, "target", k.Target, "err", err)
-				select {
-				case <-ctx.Done():
-				case <-time.After(time.Second):
-				}
-			}
+			e.restarting(ctx, func() error {
+				return e.Queue.Consume(ctx, k.Bus, k.Rule, k.Target, e.concurrency(), func(m Message) { e.handle(ctx, k, w, m, false) })
+			}, "delivery worker failed; restarting", "bus", k.Bus, "rule", k.Rule, "target", k.Target)
 		})
+	}
+}
+
+// restarting runs consume until it returns without an error or ctx ends,
+// starting it again a second after each failure, which it logs with msg.
+func (e *Engine) restarting(ctx context.Context, consume func() error, msg string, attrs ...any) {
+	for ctx.Err() == nil {
+		err := consume()
+		if err == nil || ctx.Err() != nil {
+			return
+		}
+		e.log().Error(msg, append(attrs, "err", err)...)
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
 	}
 }
 

@@ -150,7 +150,7 @@ func BenchmarkCommitLatency(b *testing.B) {
 
 // BenchmarkPublishDeliveries measures what storing one routed batch's
 // deliveries costs, by how many targets it reaches (ten 350-byte events
-// each), with every write synced: as StoreDeliveries writes them (one by
+// each), with every write synced: as storeDeliveries writes them (one by
 // one up to maxPlainDeliveries messages, else as an atomic batch), and
 // always one by one or always as an atomic batch for comparison. A message
 // written alone costs one sync; an atomic batch costs a fixed amount for
@@ -192,7 +192,7 @@ func BenchmarkPublishDeliveries(b *testing.B) {
 				for range b.N {
 					switch how {
 					case "chosen":
-						err = e.StoreDeliveries(b.Context(), ds)
+						err = e.storeDeliveries(b.Context(), ds)
 					case "each":
 						err = e.publishEach(b.Context(), msgs())
 					case "atomic":

@@ -78,34 +78,86 @@ func readDeliveries(proto trailbridge.Delivery, b []byte) ([]trailbridge.Deliver
 	b = b[1:]
 	var out []trailbridge.Delivery
 	for len(b) > 0 {
-		us, n := binary.Varint(b)
-		if n <= 0 {
-			return nil, errBadDelivery
-		}
-		rest := b[n:]
-		var trace, from []byte
-		ok := true
-		if traced {
-			if trace, rest, ok = readBytes(rest); !ok {
-				return nil, errBadDelivery
-			}
-		}
-		if sent {
-			if from, rest, ok = readBytes(rest); !ok {
-				return nil, errBadDelivery
-			}
-		}
-		ev, rest, ok := readBytes(rest)
-		if !ok {
-			return nil, errBadDelivery
-		}
 		d := proto
-		d.Event, d.Ingested, d.Trace, d.From = ev, time.UnixMicro(us).UTC(), string(trace), string(from)
+		var ok bool
+		if b, ok = readDelivery(&d, b, traced, sent); !ok {
+			return nil, errBadDelivery
+		}
 		out = append(out, d)
-		b = rest
 	}
 	if len(out) == 0 {
 		return nil, errBadDelivery
+	}
+	return out, nil
+}
+
+// readDelivery reads what appendDelivery wrote into d (without a trace
+// header or a sending bus for the versions that had none). The event
+// aliases b.
+func readDelivery(d *trailbridge.Delivery, b []byte, traced, sent bool) (rest []byte, ok bool) {
+	us, n := binary.Varint(b)
+	if n <= 0 {
+		return nil, false
+	}
+	rest = b[n:]
+	var trace, from []byte
+	if traced {
+		if trace, rest, ok = readBytes(rest); !ok {
+			return nil, false
+		}
+	}
+	if sent {
+		if from, rest, ok = readBytes(rest); !ok {
+			return nil, false
+		}
+	}
+	ev, rest, ok := readBytes(rest)
+	if !ok {
+		return nil, false
+	}
+	d.Event, d.Ingested, d.Trace, d.From = ev, time.UnixMicro(us).UTC(), string(trace), string(from)
+	return rest, true
+}
+
+// routedVersion starts every routing record.
+const routedVersion = 1
+
+// appendRouted appends one delivery to a routing record: its bus, rule and
+// target, uvarint-prefixed, then the delivery as appendDelivery writes it.
+func appendRouted(b []byte, d trailbridge.Delivery) []byte {
+	for _, s := range []string{d.Bus, d.Rule, d.Target} {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	return appendDelivery(b, d)
+}
+
+var errBadRouted = errors.New("malformed routing record")
+
+// readRouted decodes a routing record. The events alias b.
+func readRouted(b []byte) ([]trailbridge.Delivery, error) {
+	if len(b) == 0 || b[0] != routedVersion {
+		return nil, errBadRouted
+	}
+	b = b[1:]
+	var out []trailbridge.Delivery
+	for len(b) > 0 {
+		var names [3][]byte
+		for i := range names {
+			var ok bool
+			if names[i], b, ok = readBytes(b); !ok {
+				return nil, errBadRouted
+			}
+		}
+		d := trailbridge.Delivery{Bus: string(names[0]), Rule: string(names[1]), Target: string(names[2])}
+		var ok bool
+		if b, ok = readDelivery(&d, b, true, true); !ok {
+			return nil, errBadRouted
+		}
+		out = append(out, d)
+	}
+	if len(out) == 0 {
+		return nil, errBadRouted
 	}
 	return out, nil
 }

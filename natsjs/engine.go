@@ -103,7 +103,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	e.ingest = newIngester(e)
-	e.sp = newSpiller(e.StoreDeliveries, e.log)
+	e.sp = newSpiller(e.storeDeliveries, e.log)
 	return e, nil
 }
 

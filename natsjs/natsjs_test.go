@@ -371,7 +371,7 @@ func TestStoreDeliveries(t *testing.T) {
 	for i := range 1200 {
 		ds = append(ds, trailbridge.Delivery{Bus: "b.1", Rule: "many", Target: fmt.Sprint("m", i), Event: []byte(`{}`), Ingested: now})
 	}
-	if err := e.StoreDeliveries(ctx, ds); err != nil {
+	if err := e.storeDeliveries(ctx, ds); err != nil {
 		t.Fatal(err)
 	}
 	info, err := e.deliveries.Info(ctx, jetstream.WithSubjectFilter(">"))
@@ -465,7 +465,7 @@ func TestConsumeDeliveriesAndRetry(t *testing.T) {
 		ds = append(ds, trailbridge.Delivery{Bus: "b", Rule: "r", Target: "t", Event: fmt.Appendf(nil, `{"i":%d}`, i), Ingested: now})
 	}
 	ds = append(ds, trailbridge.Delivery{Bus: "b", Rule: "r", Target: "other", Event: []byte(`{}`), Ingested: now})
-	if err := e.StoreDeliveries(ctx, ds); err != nil {
+	if err := e.storeDeliveries(ctx, ds); err != nil {
 		t.Fatal(err)
 	}
 	type got struct {

@@ -147,25 +147,23 @@ func (e *Engine) ConsumeEvents(ctx context.Context, fn func(ctx context.Context,
 // maxAtomicBatch is JetStream's default limit of messages per atomic batch.
 const maxAtomicBatch = 1000
 
-// StoreDeliveries stores deliveries on their targets' subjects, where each
+// storeDeliveries stores deliveries on their targets' subjects, where each
 // target's consumer finds them: the deliveries owed to one target of one
 // rule are packed into one message; many messages are written as atomic
 // batches (of up to 1000 messages), which the server stores with one sync.
 // Routing writes a routing record instead (PublishDeliveries); this is for
 // deliveries whose first attempt cannot be made from it (see ConsumeRouted).
-func (e *Engine) StoreDeliveries(ctx context.Context, ds []trailbridge.Delivery) error {
-	type key struct{ bus, rule, target string }
-	index := map[key]int{}
+func (e *Engine) storeDeliveries(ctx context.Context, ds []trailbridge.Delivery) error {
 	var msgs []*nats.Msg
-	for _, d := range ds {
-		k := key{d.Bus, d.Rule, d.Target}
-		i, ok := index[k]
-		if !ok || len(msgs[i].Data) > e.maxDeliveryBytes() {
-			i = len(msgs)
-			index[k] = i
-			msgs = append(msgs, &nats.Msg{Subject: DeliverySubject(d.Bus, d.Rule, d.Target), Data: []byte{deliveryVersion}})
+	for _, part := range splitByTarget(ds) {
+		var m *nats.Msg
+		for _, d := range part {
+			if m == nil || len(m.Data) > e.maxDeliveryBytes() {
+				m = &nats.Msg{Subject: DeliverySubject(d.Bus, d.Rule, d.Target), Data: []byte{deliveryVersion}}
+				msgs = append(msgs, m)
+			}
+			m.Data = appendDelivery(m.Data, d)
 		}
-		msgs[i].Data = appendDelivery(msgs[i].Data, d)
 	}
 	if len(msgs) <= maxPlainDeliveries {
 		return e.publishEach(ctx, msgs)

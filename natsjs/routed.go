@@ -2,7 +2,6 @@ package natsjs
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -42,9 +41,6 @@ import (
 // process shares.
 const RoutedConsumer = "routed"
 
-// routedVersion starts every routing record.
-const routedVersion = 1
-
 // routedMaxAckPending bounds the records handed out and not yet settled, by
 // all processes together. Each process holds at most routedMaxHeld, so it
 // takes more than 16 processes to reach; records only wait in the stream
@@ -77,59 +73,6 @@ func (e *Engine) PublishDeliveries(ctx context.Context, ds []trailbridge.Deliver
 		err = e.publishEach(ctx, msgs)
 	}
 	return err
-}
-
-// appendRouted appends one delivery to a routing record: its bus, rule and
-// target, uvarint-prefixed, then the delivery as appendDelivery writes it.
-func appendRouted(b []byte, d trailbridge.Delivery) []byte {
-	for _, s := range []string{d.Bus, d.Rule, d.Target} {
-		b = binary.AppendUvarint(b, uint64(len(s)))
-		b = append(b, s...)
-	}
-	return appendDelivery(b, d)
-}
-
-var errBadRouted = errors.New("malformed routing record")
-
-// readRouted decodes a routing record. The events alias b.
-func readRouted(b []byte) ([]trailbridge.Delivery, error) {
-	if len(b) == 0 || b[0] != routedVersion {
-		return nil, errBadRouted
-	}
-	b = b[1:]
-	var out []trailbridge.Delivery
-	for len(b) > 0 {
-		var names [3][]byte
-		for i := range names {
-			var ok bool
-			if names[i], b, ok = readBytes(b); !ok {
-				return nil, errBadRouted
-			}
-		}
-		us, n := binary.Varint(b)
-		if n <= 0 {
-			return nil, errBadRouted
-		}
-		trace, rest, ok := readBytes(b[n:])
-		if !ok {
-			return nil, errBadRouted
-		}
-		from, rest, ok := readBytes(rest)
-		if !ok {
-			return nil, errBadRouted
-		}
-		ev, rest, ok := readBytes(rest)
-		if !ok {
-			return nil, errBadRouted
-		}
-		out = append(out, trailbridge.Delivery{Bus: string(names[0]), Rule: string(names[1]), Target: string(names[2]),
-			Event: ev, Ingested: time.UnixMicro(us).UTC(), Trace: string(trace), From: string(from)})
-		b = rest
-	}
-	if len(out) == 0 {
-		return nil, errBadRouted
-	}
-	return out, nil
 }
 
 // routedRecord is a routing record whose deliveries are being settled.
@@ -228,14 +171,8 @@ func (e *Engine) ConsumeRouted(ctx context.Context, fn func(*DeliveryMsg)) error
 	stop := func() {
 		cc.Stop()
 		// Records read and not handed out yet are offered again at once.
-		for {
-			select {
-			case m := <-msgs:
-				m.Nak()
-				continue
-			default:
-			}
-			break
+		for len(msgs) > 0 {
+			(<-msgs).Nak()
 		}
 	}
 	for {
@@ -381,9 +318,9 @@ func (s *spiller) run(ctx context.Context) {
 		parts = append(parts, s.parts...)
 		s.parts = nil
 		s.mu.Unlock()
-		wctx := context.Background()
-		if !stopping {
-			wctx = ctx
+		wctx := ctx
+		if stopping {
+			wctx = context.Background() // the last try, after ctx ended
 		}
 		var err error
 		beat := time.Now()
