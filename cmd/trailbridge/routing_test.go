@@ -102,10 +102,10 @@ func (o *notInvoked) count(reason string) int {
 }
 
 // runEngine runs a delivery engine on e with the given view of the rules,
-// until the test ends.
-func runEngine(t *testing.T, e *natsjs.Engine, rules staticRules, targets targetMap) *notInvoked {
+// until the test ends or stop is called.
+func runEngine(t *testing.T, e *natsjs.Engine, rules staticRules, targets targetMap) (obs *notInvoked, stop func()) {
 	t.Helper()
-	obs := &notInvoked{Observer: nopObserver{}, n: map[string]int{}}
+	obs = &notInvoked{Observer: nopObserver{}, n: map[string]int{}}
 	dl := &delivery.Engine{
 		Rules: rules, Queue: deliveryQueue{e}, Targets: targets, Observer: obs,
 		Place: tb.Place{Region: "us-east-1", Account: "123456789012"}, Log: testLogger(t),
@@ -113,8 +113,9 @@ func runEngine(t *testing.T, e *natsjs.Engine, rules staticRules, targets target
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
 	go func() { dl.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return obs
+	stop = func() { cancel(); <-done }
+	t.Cleanup(stop)
+	return obs, stop
 }
 
 func fnArn(name string) string { return "arn:aws:lambda:us-east-1:123456789012:function:" + name }
@@ -156,7 +157,7 @@ func TestRoutingRecordsAcrossProcesses(t *testing.T) {
 	tgt := &recordingTarget{}
 	targets := targetMap{fnArn("t"): tgt}
 	// The process that has not loaded the rule reads every record first.
-	b := runEngine(t, e, nil, targets)
+	b, _ := runEngine(t, e, nil, targets)
 	publish := func(from, n int) {
 		for i := from; i < from+n; i++ {
 			var ds []tb.Delivery
@@ -180,7 +181,7 @@ func TestRoutingRecordsAcrossProcesses(t *testing.T) {
 	}
 	// The process that knows the rule starts later and delivers them all,
 	// and, sharing the records with the other one, what comes next.
-	a := runEngine(t, e, staticRules{ruleTo("r", "t")}, targets)
+	a, _ := runEngine(t, e, staticRules{ruleTo("r", "t")}, targets)
 	publish(20, 30)
 	check.For(t, 20*time.Second, 10*time.Millisecond, func() error {
 		if n := tgt.distinct(); n != 200 {
@@ -278,18 +279,8 @@ func TestRoutingRecordsGracefulStop(t *testing.T) {
 	t.Cleanup(e.Close) // after the delivery engines stop (cleanups run last first)
 	rules := staticRules{ruleTo("fast", "fast"), ruleTo("slow", "slow")}
 	fast, hung := &recordingTarget{}, &recordingTarget{hang: true}
-	start := func(slow target.Target) (stop func(), obs *notInvoked) {
-		obs = &notInvoked{Observer: nopObserver{}, n: map[string]int{}}
-		dl := &delivery.Engine{
-			Rules: rules, Queue: deliveryQueue{e}, Targets: targetMap{fnArn("fast"): fast, fnArn("slow"): slow}, Observer: obs,
-			Place: tb.Place{Region: "us-east-1", Account: "123456789012"}, Log: testLogger(t),
-		}
-		ctx, cancel := context.WithCancel(t.Context())
-		done := make(chan struct{})
-		go func() { dl.Run(ctx); close(done) }()
-		return func() { cancel(); <-done }, obs
-	}
-	stop, obs := start(hung)
+	targets := func(slow target.Target) targetMap { return targetMap{fnArn("fast"): fast, fnArn("slow"): slow} }
+	obs, stop := runEngine(t, e, rules, targets(hung))
 	var ds []tb.Delivery
 	for _, r := range rules {
 		ds = append(ds, tb.Delivery{Bus: "default", Rule: r.Name, Target: r.Targets[0].Id, Event: []byte(`{"id":1}`), Ingested: time.Now()})
@@ -315,8 +306,7 @@ func TestRoutingRecordsGracefulStop(t *testing.T) {
 		t.Errorf("stored apart: %v; want slow's delivery only", apart)
 	}
 	slow := &recordingTarget{}
-	stop, _ = start(slow)
-	defer stop()
+	runEngine(t, e, rules, targets(slow))
 	check.For(t, 10*time.Second, 10*time.Millisecond, func() error {
 		if slow.distinct() != 1 {
 			return errors.New("slow not delivered after the restart")
